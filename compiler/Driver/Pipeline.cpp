@@ -1,0 +1,50 @@
+//===- Pipeline.cpp - Source to attn dialect, shared by the tools ---------===//
+#include "compiler/Driver/Pipeline.h"
+
+#include "compiler/Frontend/Parser.h"
+#include "compiler/Frontend/Sema.h"
+#include "compiler/Import/ASTToAttn.h"
+#include "dialects/Attn/IR/AttnDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/Verifier.h"
+
+using namespace attn;
+
+void attn::registerAttnDialects(mlir::DialectRegistry &registry) {
+  registry.insert<AttnDialect, mlir::arith::ArithDialect, mlir::math::MathDialect>();
+}
+
+namespace {
+llvm::StringRef mainBuffer(const llvm::SourceMgr &srcMgr) {
+  return srcMgr.getMemoryBuffer(srcMgr.getMainFileID())->getBuffer();
+}
+} // namespace
+
+std::optional<CheckedSpec> attn::parseAndCheck(const llvm::SourceMgr &srcMgr,
+                                               mlir::MLIRContext &ctx) {
+  SourceDiagnostics diags(ctx, srcMgr);
+  std::unique_ptr<SpecAST> ast = parseSpec(mainBuffer(srcMgr), diags);
+  // Semantic checks would only echo syntax errors (a declaration that did not parse is
+  // "missing"), so they run on clean parses; each phase reports all of its own errors.
+  if (!ast || diags.errorCount())
+    return std::nullopt;
+  std::optional<Signature> sig = checkSpec(*ast, diags);
+  if (!sig || diags.errorCount())
+    return std::nullopt;
+  return CheckedSpec{std::move(ast), *sig};
+}
+
+mlir::OwningOpRef<mlir::ModuleOp> attn::compileToAttn(const llvm::SourceMgr &srcMgr,
+                                                      mlir::MLIRContext &ctx) {
+  std::optional<CheckedSpec> spec = parseAndCheck(srcMgr, ctx);
+  if (!spec)
+    return nullptr;
+  ctx.loadDialect<AttnDialect, mlir::arith::ArithDialect, mlir::math::MathDialect>();
+  SourceDiagnostics diags(ctx, srcMgr);
+  mlir::OwningOpRef<mlir::ModuleOp> module = importSpec(*spec->ast, spec->signature, diags);
+  if (failed(mlir::verify(*module)))
+    return nullptr;
+  return module;
+}

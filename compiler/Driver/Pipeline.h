@@ -1,0 +1,33 @@
+//===- Pipeline.h - Source to attn dialect, shared by the tools -*- C++ -*-===//
+#ifndef ATTN_DRIVER_PIPELINE_H
+#define ATTN_DRIVER_PIPELINE_H
+
+#include "compiler/Frontend/AST.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/Support/SourceMgr.h"
+
+namespace attn {
+
+/// The dialects a spec lowers through (attn, arith, math, and the ones they need).
+void registerAttnDialects(mlir::DialectRegistry &registry);
+
+/// A parsed and checked spec.
+struct CheckedSpec {
+  std::unique_ptr<SpecAST> ast;
+  Signature signature;
+};
+
+/// Parses and checks the main buffer of `srcMgr`, reporting through `ctx`'s diagnostic engine.
+/// Null when there was an error.
+std::optional<CheckedSpec> parseAndCheck(const llvm::SourceMgr &srcMgr, mlir::MLIRContext &ctx);
+
+/// Front end, import and verification: the attn-dialect module of a spec, or null on error.
+mlir::OwningOpRef<mlir::ModuleOp> compileToAttn(const llvm::SourceMgr &srcMgr,
+                                                mlir::MLIRContext &ctx);
+
+} // namespace attn
+
+#endif // ATTN_DRIVER_PIPELINE_H

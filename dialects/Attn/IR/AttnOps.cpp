@@ -1,0 +1,153 @@
+//===- AttnOps.cpp - Operations of the attn dialect -----------------------===//
+#include "dialects/Attn/IR/AttnOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/StringSet.h"
+
+using namespace attn;
+
+#define GET_OP_CLASSES
+#include "dialects/Attn/IR/AttnOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// KernelOp
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// The spec form of one tensor attribute; an unsupported element type maps to I32, which
+/// checkSignature rejects with a message naming the supported dtypes.
+TensorSig toSig(TensorAttr t) {
+  return {fromMLIRType(t.getElementType()).value_or(DType::I32), t.getHeadDim(), t.getScale()};
+}
+
+llvm::StringRef fieldName(SigField f) {
+  switch (f) {
+  case SigField::Q: return "q";
+  case SigField::K: return "k";
+  case SigField::V: return "v";
+  case SigField::Out: return "out";
+  case SigField::Lse: return "lse";
+  case SigField::Gqa: return "gqa";
+  case SigField::SoftmaxScale: return "softmax_scale";
+  case SigField::KVCache: return "page_size";
+  case SigField::Param: return "params";
+  }
+  return "";
+}
+} // namespace
+
+Signature KernelOp::getSignature() {
+  Signature sig;
+  sig.q = toSig(getQ());
+  sig.k = toSig(getK());
+  sig.v = toSig(getV());
+  sig.out = toSig(getOut());
+  sig.lse = getLse();
+  if (auto g = getGqa())
+    sig.gqa = static_cast<int64_t>(*g);
+  sig.softmaxScale = getSoftmaxScale().convertToDouble();
+  sig.batch = getRagged() ? BatchLayout::Ragged : BatchLayout::Dense;
+  if (auto ps = getPageSize()) {
+    sig.kvCache = KVCache::Paged;
+    sig.pageSize = static_cast<int64_t>(*ps);
+  }
+  for (mlir::Attribute a : getParams()) {
+    auto p = llvm::cast<ParamAttr>(a);
+    sig.params.push_back({p.getName().str(), fromMLIRType(p.getElementType()).value_or(DType::F8E4M3),
+                          std::vector<ParamDim>(p.getDims().begin(), p.getDims().end())});
+  }
+  return sig;
+}
+
+ParamAttr KernelOp::lookupParam(llvm::StringRef name) {
+  for (mlir::Attribute a : getParams())
+    if (auto p = llvm::cast<ParamAttr>(a); p.getName() == name)
+      return p;
+  return {};
+}
+
+mlir::LogicalResult KernelOp::verify() {
+  for (auto [name, t] : {std::pair{"q", getQ()}, std::pair{"k", getK()}, std::pair{"v", getV()},
+                         std::pair{"out", getOut()}})
+    if (!fromMLIRType(t.getElementType()) || t.getElementType().isInteger())
+      return emitOpError() << name << ": element type " << t.getElementType()
+                           << " is not supported; use f32, f16, bf16, f8E4M3FN or f8E5M2";
+  if (getSoftmaxScale().convertToDouble() <= 0)
+    return emitOpError() << "softmax_scale: must be a positive finite number";
+  llvm::StringSet<> seen;
+  for (mlir::Attribute a : getParams()) {
+    auto p = llvm::cast<ParamAttr>(a);
+    if (!seen.insert(p.getName()).second)
+      return emitOpError() << "params: '" << p.getName() << "' is declared twice";
+    if (!fromMLIRType(p.getElementType()))
+      return emitOpError() << "params: element type " << p.getElementType() << " of '"
+                           << p.getName() << "' is not supported; use f32, f16, bf16 or i32";
+  }
+  std::vector<SigError> errs = checkSignature(getSignature());
+  if (errs.empty())
+    return mlir::success();
+  return emitOpError() << fieldName(errs.front().field) << ": " << errs.front().message;
+}
+
+namespace {
+/// Checks that `region` has one block with arguments `args` and yields a value of type `ret`.
+mlir::LogicalResult verifyBody(KernelOp op, mlir::Region &region, llvm::StringRef name,
+                               mlir::TypeRange args, mlir::Type ret, llvm::StringRef argNames) {
+  mlir::Block &block = region.front();
+  if (block.getArgumentTypes() != args)
+    return op.emitOpError() << "the " << name << " region must take (" << argNames
+                            << "), got " << block.getNumArguments() << " arguments";
+  auto yield = llvm::dyn_cast<YieldOp>(block.getTerminator());
+  if (!yield)
+    return op.emitOpError() << "the " << name << " region must end in attn.yield";
+  if (yield.getValue().getType() != ret)
+    return yield.emitOpError() << "the " << name << " region yields " << ret << ", got "
+                               << yield.getValue().getType();
+  return mlir::success();
+}
+} // namespace
+
+mlir::LogicalResult KernelOp::verifyRegions() {
+  mlir::Builder b(getContext());
+  mlir::Type i32 = b.getI32Type();
+  if (failed(verifyBody(*this, getScore(), "score", {b.getF32Type(), i32, i32, i32, i32},
+                        b.getF32Type(), "s: f32, b, h, q_idx, kv_idx: i32")))
+    return mlir::failure();
+  return verifyBody(*this, getMask(), "mask", {i32, i32, i32, i32}, b.getI1Type(),
+                    "b, h, q_idx, kv_idx: i32");
+}
+
+void KernelOp::getAsmBlockArgumentNames(mlir::Region &region,
+                                        mlir::OpAsmSetValueNameFn setName) {
+  static constexpr const char *kScore[] = {"s", "b", "h", "q_idx", "kv_idx"};
+  static constexpr const char *kMask[] = {"b", "h", "q_idx", "kv_idx"};
+  llvm::ArrayRef<const char *> names = &region == &getScore() ? llvm::ArrayRef(kScore)
+                                                               : llvm::ArrayRef(kMask);
+  for (auto [arg, name] : llvm::zip(region.getArguments(), names))
+    setName(arg, name);
+}
+
+//===----------------------------------------------------------------------===//
+// ParamReadOp
+//===----------------------------------------------------------------------===//
+
+mlir::LogicalResult ParamReadOp::verify() {
+  auto kernel = (*this)->getParentOfType<KernelOp>();
+  if (!kernel)
+    return emitOpError() << "must be inside an attn.kernel";
+  ParamAttr p = kernel.lookupParam(getParam());
+  if (!p)
+    return emitOpError() << "reads param '" << getParam()
+                         << "', which the kernel does not declare; add it to 'params'";
+  if (p.getDims().size() != getIndices().size())
+    return emitOpError() << "param '" << getParam() << "' has " << p.getDims().size()
+                         << " dimensions but is read with " << getIndices().size()
+                         << " indices";
+  mlir::Type want = p.getElementType().isInteger() ? p.getElementType()
+                                                   : mlir::Builder(getContext()).getF32Type();
+  if (getType() != want)
+    return emitOpError() << "param '" << getParam() << "' of type " << p.getElementType()
+                         << " reads as " << want << ", not " << getType();
+  return mlir::success();
+}
