@@ -4,7 +4,7 @@ import lit.formats
 
 config.name = "attn"
 config.test_format = lit.formats.ShTest(execute_external=False)
-config.suffixes = [".attn", ".mlir"]
+config.suffixes = [".attn", ".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.attn_obj_root, "test")
 config.excludes = ["unit", "fuzz", "CMakeLists.txt", "lit.cfg.py", "Inputs"]

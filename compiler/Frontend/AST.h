@@ -136,6 +136,12 @@ struct SpecAST {
   llvm::SMRange scoreRange;
   ExprPtr mask; ///< null when the spec has no mask block (nothing is masked)
   llvm::SMRange maskRange;
+  /// A second `score` or `mask` block: kept out of the tree, reported by Sema.
+  struct DuplicateBlock {
+    std::string what; ///< "score" or "mask"
+    llvm::SMRange range, first;
+  };
+  std::vector<DuplicateBlock> duplicateBlocks;
 };
 
 /// Prints the tree as indented S-expressions (attnc --emit=ast).

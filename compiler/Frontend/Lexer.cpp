@@ -69,7 +69,7 @@ Token Lexer::error(const char *start, const llvm::Twine &msg) {
   return make(Tok::Error, start);
 }
 
-void Lexer::skipSpaceAndComments() {
+const char *Lexer::skipSpaceAndComments() {
   while (cur != buf.end()) {
     if (std::isspace(static_cast<unsigned char>(*cur))) {
       ++cur;
@@ -81,15 +81,14 @@ void Lexer::skipSpaceAndComments() {
       cur += 2;
       while (cur != buf.end() && !(*cur == '*' && cur + 1 != buf.end() && cur[1] == '/'))
         ++cur;
-      if (cur == buf.end()) {
-        onError(errorCtx, llvm::SMLoc::getFromPointer(start), "unterminated '/*' comment");
-        return;
-      }
+      if (cur == buf.end())
+        return start;
       cur += 2;
     } else {
-      return;
+      return nullptr;
     }
   }
+  return nullptr;
 }
 
 // number := digit+ ('.' digit*)? (('e'|'E') ('+'|'-')? digit+)?
@@ -138,7 +137,9 @@ Token Lexer::lexNumber(const char *start) {
 }
 
 Token Lexer::next() {
-  skipSpaceAndComments();
+  // An unterminated comment runs to the end of the buffer: it is one Error token.
+  if (const char *comment = skipSpaceAndComments())
+    return error(comment, "unterminated '/*' comment");
   const char *start = cur;
   if (cur == buf.end())
     return make(Tok::Eof, start);

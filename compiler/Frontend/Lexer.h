@@ -85,7 +85,9 @@ private:
   Token make(Tok kind, const char *start) const;
   Token error(const char *start, const llvm::Twine &msg);
   Token lexNumber(const char *start);
-  void skipSpaceAndComments();
+  /// Skips whitespace and comments; returns the start of an unterminated '/*' comment (having
+  /// moved to the end of the buffer), else null.
+  const char *skipSpaceAndComments();
 
   llvm::StringRef buf;
   const char *cur;

@@ -36,15 +36,17 @@ private:
     advance();
     return true;
   }
+  /// Consumes `kind` or reports it missing. A missing ';' is reported right after the previous
+  /// token, where it belongs, rather than at the next line's first token.
   bool expect(Tok kind, llvm::StringRef context) {
     if (consumeIf(kind))
       return true;
-    errorExpected(tokSpelling(kind), context);
+    errorExpected(tokSpelling(kind), context, kind == Tok::Semi ? prevEnd : tok.loc());
     return false;
   }
   /// Reports "expected X CONTEXT, found Y" at the current token, unless the lexer already
   /// reported that token.
-  void errorExpected(llvm::StringRef what, llvm::StringRef context);
+  void errorExpected(llvm::StringRef what, llvm::StringRef context, llvm::SMLoc at = {});
   /// Skips to just after the next ';' or to the start of the next declaration.
   void synchronize();
 
@@ -53,7 +55,7 @@ private:
   void parseOptionRest(SpecAST &spec, const Token &name);
   void parseParam(SpecAST &spec);
   void parseConst(SpecAST &spec);
-  void parseBlockDecl(ExprPtr &slot, llvm::SMRange &range, llvm::StringRef what);
+  void parseBlockDecl(SpecAST &spec, ExprPtr &slot, llvm::SMRange &range, llvm::StringRef what);
   ExprPtr parseBlock();
   ExprPtr parseBlockBody();
 
@@ -99,10 +101,10 @@ private:
   }
 };
 
-void Parser::errorExpected(llvm::StringRef what, llvm::StringRef context) {
+void Parser::errorExpected(llvm::StringRef what, llvm::StringRef context, llvm::SMLoc at) {
   if (tok.is(Tok::Error))
     return;
-  auto d = diags.error(tok.loc());
+  auto d = diags.error(at.isValid() ? at : tok.loc());
   d << "expected " << what;
   if (!context.empty())
     d << " " << context;
@@ -196,9 +198,9 @@ void Parser::parseDecl(SpecAST &spec) {
   case Tok::KwConst:
     return parseConst(spec);
   case Tok::KwScore:
-    return parseBlockDecl(spec.score, spec.scoreRange, "score");
+    return parseBlockDecl(spec, spec.score, spec.scoreRange, "score");
   case Tok::KwMask:
-    return parseBlockDecl(spec.mask, spec.maskRange, "mask");
+    return parseBlockDecl(spec, spec.mask, spec.maskRange, "mask");
   case Tok::Ident: {
     Token name = tok;
     advance();
@@ -316,17 +318,13 @@ void Parser::parseConst(SpecAST &spec) {
 
 // score := 'score' block
 // mask  := 'mask' block
-void Parser::parseBlockDecl(ExprPtr &slot, llvm::SMRange &range, llvm::StringRef what) {
+void Parser::parseBlockDecl(SpecAST &spec, ExprPtr &slot, llvm::SMRange &range,
+                            llvm::StringRef what) {
   llvm::SMLoc start = tok.loc();
   advance();
   bool duplicate = slot != nullptr;
-  if (duplicate) {
-    auto d = diags.error(start);
-    d << "duplicate '" << what << "' block";
-    if (what == "mask")
-      d << ": combine masks in one block with '&&' or '||'";
-    d.attachNote(diags.loc(range.Start)) << "the first '" << what << "' block is here";
-  }
+  if (duplicate) // a semantic error, reported by Sema; the block is still parsed
+    spec.duplicateBlocks.push_back({what.str(), llvm::SMRange(start, start), range});
   ExprPtr e = parseBlock();
   if (duplicate || !e)
     return;

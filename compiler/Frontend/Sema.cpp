@@ -5,6 +5,7 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
 #include <limits>
@@ -113,7 +114,8 @@ private:
   ValueType checkCall(Expr &e, Where where);
   ValueType checkIndex(Expr &e, Where where);
   ValueType checkLet(Expr &e, Where where);
-  void fold(Expr &e);
+  /// False (after reporting) when a constant operation overflows or divides by zero.
+  bool fold(Expr &e);
 
   /// Reports that `name` is declared twice unless it is new; records it when new.
   bool declare(llvm::StringRef name, llvm::SMRange range, llvm::StringRef what);
@@ -134,6 +136,11 @@ bool Sema::declare(llvm::StringRef name, llvm::SMRange range, llvm::StringRef wh
   if (inserted)
     return true;
   auto d = diags.error(range.Start);
+  if (!it->second.Start.isValid()) {
+    d << "'" << name << "' is a built-in name of the language; choose another name for this "
+      << what;
+    return false;
+  }
   d << "duplicate declaration of " << what << " '" << name << "'";
   d.attachNote(diags.loc(it->second.Start)) << "'" << name << "' is first declared here";
   return false;
@@ -161,6 +168,13 @@ std::optional<Signature> Sema::run() {
       diags.warning(spec.maskRange.Start)
           << "mask is false for every query and key: every score is masked out and every "
              "output row is 0";
+  }
+  for (const SpecAST::DuplicateBlock &dup : spec.duplicateBlocks) {
+    auto d = diags.error(dup.range.Start);
+    d << "duplicate '" << dup.what << "' block";
+    if (dup.what == "mask")
+      d << ": combine masks in one block with '&&' or '||'";
+    d.attachNote(diags.loc(dup.first.Start)) << "the first '" << dup.what << "' block is here";
   }
   if (diags.errorCount() != 0)
     return std::nullopt;
@@ -353,7 +367,8 @@ void Sema::checkOptions(Signature &sig) {
       }
       double s = t == ValueType::Int ? double(v.constValue->i) : v.constValue->f;
       if (!(s > 0) || !std::isfinite(s)) {
-        diags.error(v.loc()) << "'softmax_scale' must be a positive finite number, got " << s;
+        diags.error(v.loc()) << "'softmax_scale' must be a positive finite number, got "
+                             << llvm::formatv("{0}", s).str();
         continue;
       }
       sig.softmaxScale = s;
@@ -453,8 +468,8 @@ ValueType Sema::check(Expr &e, Where where) {
   case Expr::Let: t = checkLet(e, where); break;
   }
   e.type = t;
-  if (t != ValueType::Unknown && !e.constValue)
-    fold(e);
+  if (t != ValueType::Unknown && !e.constValue && !fold(e))
+    e.type = t = ValueType::Unknown;
   return t;
 }
 
@@ -727,16 +742,16 @@ ValueType Sema::checkLet(Expr &e, Where where) {
 /// Evaluates `e` when all its operands are compile-time constants, with the language's
 /// semantics: int ops are 32-bit and must not overflow, int division truncates toward zero,
 /// and int operands of float operations convert implicitly.
-void Sema::fold(Expr &e) {
+bool Sema::fold(Expr &e) {
   if (e.kind == Expr::Index || e.kind == Expr::Name)
-    return;
+    return true;
   if (e.kind == Expr::Call && !findBuiltin(e.name))
-    return;
+    return true;
   if (e.kind == Expr::Call && findBuiltin(e.name)->kind == Builtin::MaskInt)
-    return; // depends on q_idx/kv_idx
+    return true; // depends on q_idx/kv_idx
   for (const ExprPtr &a : e.args)
     if (!a->constValue)
-      return;
+      return true;
   auto asF = [](const ConstValue &c) { return c.type == ValueType::Int ? double(c.i) : c.f; };
   ConstValue out;
   out.type = e.type;
@@ -754,7 +769,7 @@ void Sema::fold(Expr &e) {
       out.b = !a.b;
     else if (a.type == ValueType::Int) {
       if (!intResult(-a.i))
-        return;
+        return false;
     } else
       out.f = -a.f;
   } else if (e.kind == Expr::Ternary) {
@@ -773,7 +788,7 @@ void Sema::fold(Expr &e) {
       int64_t x = e.args[0]->constValue->i;
       int64_t y = e.args.size() > 1 ? e.args[1]->constValue->i : 0;
       if (!intResult(n == "abs" ? std::abs(x) : n == "min" ? std::min(x, y) : std::max(x, y)))
-        return;
+        return false;
     } else {
       double x = f[0];
       out.f = llvm::StringSwitch<double>(n)
@@ -806,34 +821,35 @@ void Sema::fold(Expr &e) {
     case BinaryOp::Ge: out.b = ints ? a.i >= b.i : x >= y; break;
     case BinaryOp::Add:
       if (ints ? !intResult(a.i + b.i) : (out.f = x + y, false))
-        return;
+        return false;
       break;
     case BinaryOp::Sub:
       if (ints ? !intResult(a.i - b.i) : (out.f = x - y, false))
-        return;
+        return false;
       break;
     case BinaryOp::Mul:
       if (ints ? !intResult(a.i * b.i) : (out.f = x * y, false))
-        return;
+        return false;
       break;
     case BinaryOp::Div:
     case BinaryOp::Rem:
       if (ints) {
         if (b.i == 0) {
           diags.error(e.args[1]->loc()) << "integer division by zero";
-          return;
+          return false;
         }
         if (!intResult(e.binOp == BinaryOp::Div ? a.i / b.i : a.i % b.i))
-          return;
+          return false;
       } else {
         out.f = x / y;
       }
       break;
     }
   } else {
-    return;
+    return true;
   }
   e.constValue = out;
+  return true;
 }
 
 } // namespace
