@@ -17,7 +17,11 @@ int main(int argc, char **argv) {
       ->check(CLI::IsMember({"ast", "attn"}));
   app.add_option("-o", output, "output file ('-' for standard output)");
   app.set_version_flag("--version", std::string("attnc ") + ATTN_VERSION);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError &e) {
+    return app.exit(e) == 0 ? 0 : 1; // --help and --version exit 0, usage errors 1
+  }
 
   std::string error;
   std::unique_ptr<llvm::MemoryBuffer> buffer = mlir::openInputFile(input, &error);
