@@ -117,6 +117,10 @@ private:
   /// False (after reporting) when a constant operation overflows or divides by zero.
   bool fold(Expr &e);
 
+  /// Reports "unknown WHAT 'word'", then "; did you mean 'x'?" for a close candidate or
+  /// "; HINT" when there is none (and a hint is given).
+  void unknown(llvm::SMLoc at, llvm::StringRef what, llvm::StringRef word,
+               llvm::ArrayRef<llvm::StringRef> candidates, llvm::StringRef hint = "");
   /// Reports that `name` is declared twice unless it is new; records it when new.
   bool declare(llvm::StringRef name, llvm::SMRange range, llvm::StringRef what);
   std::vector<llvm::StringRef> namesInScope(Where where) const;
@@ -130,6 +134,16 @@ private:
   std::map<std::string, const TensorDecl *, std::less<>> tensors;
   std::map<std::string, const OptionDecl *, std::less<>> options;
 };
+
+void Sema::unknown(llvm::SMLoc at, llvm::StringRef what, llvm::StringRef word,
+                   llvm::ArrayRef<llvm::StringRef> candidates, llvm::StringRef hint) {
+  auto d = diags.error(at);
+  d << "unknown " << what << " '" << word << "'";
+  if (auto s = closest(word, candidates))
+    d << "; did you mean '" << *s << "'?";
+  else if (!hint.empty())
+    d << "; " << hint;
+}
 
 bool Sema::declare(llvm::StringRef name, llvm::SMRange range, llvm::StringRef what) {
   auto [it, inserted] = declared.try_emplace(name.str(), range);
@@ -197,24 +211,16 @@ void Sema::checkTensors(Signature &sig) {
     tensors[t.name] = &t;
     std::optional<DType> dt = parseDType(t.dtype);
     if (!dt) {
-      auto d = diags.error(t.dtypeRange.Start);
-      d << "unknown dtype '" << t.dtype << "'";
-      if (auto s = closest(t.dtype, dtypeNames()))
-        d << "; did you mean '" << *s << "'?";
-      else
-        d << "; the dtypes are f32, f16, bf16, f8e4m3 and f8e5m2";
+      unknown(t.dtypeRange.Start, "dtype", t.dtype, dtypeNames(),
+              "the dtypes are f32, f16, bf16, f8e4m3 and f8e5m2");
       continue;
     }
     std::optional<ScaleKind> sc = ScaleKind::None;
     if (t.scale) {
       sc = parseScale(*t.scale);
       if (!sc) {
-        auto d = diags.error(t.scaleRange.Start);
-        d << "unknown scale granularity '" << *t.scale << "'";
-        if (auto s = closest(*t.scale, scaleNames()))
-          d << "; did you mean '" << *s << "'?";
-        else
-          d << "; use per_tensor, per_head or per_token_head";
+        unknown(t.scaleRange.Start, "scale granularity", *t.scale, scaleNames(),
+                "use per_tensor, per_head or per_token_head");
         continue;
       }
     }
@@ -263,12 +269,8 @@ void Sema::checkParams(Signature &sig) {
     ps.name = p.name;
     std::optional<DType> dt = parseDType(p.dtype);
     if (!dt) {
-      auto d = diags.error(p.dtypeRange.Start);
-      d << "unknown dtype '" << p.dtype << "'";
-      if (auto s = closest(p.dtype, dtypeNames()))
-        d << "; did you mean '" << *s << "'?";
-      else
-        d << "; params are f32, f16, bf16 or i32";
+      unknown(p.dtypeRange.Start, "dtype", p.dtype, dtypeNames(),
+              "params are f32, f16, bf16 or i32");
     } else {
       ps.dtype = *dt;
     }
@@ -312,12 +314,8 @@ void Sema::checkConsts() {
 void Sema::checkOptions(Signature &sig) {
   for (const OptionDecl &o : spec.options) {
     if (!llvm::is_contained(kOptionNames, o.name)) {
-      auto d = diags.error(o.nameRange.Start);
-      d << "unknown option '" << o.name << "'";
-      if (auto s = closest(o.name, kOptionNames))
-        d << "; did you mean '" << *s << "'?";
-      else
-        d << "; the options are softmax_scale, gqa, batch and kv_cache";
+      unknown(o.nameRange.Start, "option", o.name, kOptionNames,
+              "the options are softmax_scale, gqa, batch and kv_cache");
       continue;
     }
     if (auto [it, fresh] = options.try_emplace(o.name, &o); !fresh) {
@@ -531,10 +529,7 @@ ValueType Sema::checkName(Expr &e, Where where) {
                          << "(x)'";
     return ValueType::Unknown;
   }
-  auto d = diags.error(e.loc());
-  d << "unknown name '" << e.name << "'";
-  if (auto s = closest(e.name, namesInScope(where)))
-    d << "; did you mean '" << *s << "'?";
+  unknown(e.loc(), "name", e.name, namesInScope(where));
   return ValueType::Unknown;
 }
 
@@ -638,13 +633,7 @@ ValueType Sema::checkCall(Expr &e, Where where) {
         diags.error(e.loc()) << "param '" << e.name << "' is read with '[...]', not '(...)'";
         return ValueType::Unknown;
       }
-    std::vector<llvm::StringRef> names;
-    for (const Builtin &b : kBuiltins)
-      names.push_back(b.name);
-    auto d = diags.error(e.loc());
-    d << "unknown function '" << e.name << "'";
-    if (auto s = closest(e.name, names))
-      d << "; did you mean '" << *s << "'?";
+    unknown(e.loc(), "function", e.name, builtinFunctionNames());
     return ValueType::Unknown;
   }
   if (e.args.size() != fn->arity) {
@@ -705,15 +694,11 @@ ValueType Sema::checkIndex(Expr &e, Where where) {
     e.paramIndex = i;
     return p.dtype == "i32" ? ValueType::Int : ValueType::Float;
   }
-  auto d = diags.error(e.loc());
-  d << "unknown param '" << e.name << "'";
   std::vector<llvm::StringRef> names;
   for (const ParamDecl &p : spec.params)
     names.push_back(p.name);
-  if (auto s = closest(e.name, names))
-    d << "; did you mean '" << *s << "'?";
-  else
-    d << "; declare it, e.g. 'param " << e.name << ": f32[H];'";
+  unknown(e.loc(), "param", e.name, names,
+          ("declare it, e.g. 'param " + e.name + ": f32[H];'"));
   return ValueType::Unknown;
 }
 
