@@ -98,6 +98,8 @@ Token Lexer::lexNumber(const char *start) {
     while (cur != buf.end() && std::isdigit(static_cast<unsigned char>(*cur)))
       ++cur;
   };
+  // Rescan from the first character: next() has consumed it, and a leading '.' makes a float.
+  cur = start;
   bool isFloat = false;
   digits();
   if (cur != buf.end() && *cur == '.') {

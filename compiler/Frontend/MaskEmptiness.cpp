@@ -9,6 +9,7 @@
 #include "compiler/Frontend/MaskEmptiness.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <optional>
 
 using namespace attn;
@@ -83,6 +84,10 @@ Region compare(const Expr &e) {
   if (!l || !r)
     return top();
   Linear v{l->a - r->a, l->b - r->b, l->c - r->c};
+  // solve() divides by a coefficient of +-1 only: `q_idx > -q_idx + 1` is 2*q_idx - 1 > 0,
+  // true from q_idx = 1, and treating it as q_idx - 1 > 0 would wrongly rule out q_idx = 1.
+  if (std::abs(v.a) > 1 || std::abs(v.b) > 1)
+    return top();
   Range vr;
   switch (e.binOp) {
   case BinaryOp::Lt: vr = {-kInf, -1}; break;

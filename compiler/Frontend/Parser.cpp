@@ -28,7 +28,10 @@ private:
 
   void advance() {
     prevEnd = tok.range().End;
+    prevKind = tok.kind;
+    unsigned before = diags.errorCount();
     tok = lexer.next();
+    tokLexErrors = diags.errorCount() - before;
   }
   bool consumeIf(Tok kind) {
     if (!tok.is(kind))
@@ -82,6 +85,8 @@ private:
   bool reportedDepth = false;
   unsigned nesting = 0;        ///< recursion depth of parseExpr/parseUnary
   bool recoveredBlock = false; ///< a block skipped to its closing brace after an error
+  Tok prevKind = Tok::Eof;     ///< the kind of the last consumed token
+  unsigned tokLexErrors = 0;   ///< errors the lexer reported for the current token
 
   /// Guards one level of parser recursion; false (after one report) past kMaxExprDepth.
   struct NestingGuard {
@@ -180,7 +185,12 @@ std::unique_ptr<SpecAST> Parser::parseSpec() {
     const char *at = tok.text.data();
     recoveredBlock = false;
     parseDecl(*spec);
-    if (diags.errorCount() != errorsBefore && !recoveredBlock)
+    unsigned errors = diags.errorCount() - errorsBefore;
+    // A declaration that ended at its ';' or '}' is complete: a lexer error in the token after
+    // it belongs to what follows, and synchronizing would skip the next declaration.
+    if (tok.text.data() != at && (prevKind == Tok::Semi || prevKind == Tok::RBrace))
+      errors -= tokLexErrors;
+    if (errors != 0 && !recoveredBlock)
       synchronize();
     if (tok.text.data() == at) // recovery consumed nothing: drop the token
       advance();
