@@ -76,7 +76,8 @@ constexpr llvm::StringRef kOptionNames[] = {"softmax_scale", "gqa", "batch", "kv
 std::optional<std::string> closest(llvm::StringRef word,
                                    llvm::ArrayRef<llvm::StringRef> candidates) {
   std::optional<std::string> best;
-  unsigned bestDist = std::max<unsigned>(1, std::min<unsigned>(3, word.size() / 2 + 1));
+  // One edit per three letters, at most three: `nope` is not a misspelt `pi`.
+  unsigned bestDist = std::max<unsigned>(1, std::min<unsigned>(3, (word.size() + 2) / 3));
   for (llvm::StringRef c : candidates) {
     unsigned d = word.edit_distance(c, true, bestDist);
     if (d <= bestDist && d > 0 && (!best || d < bestDist)) {

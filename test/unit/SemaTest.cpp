@@ -425,7 +425,7 @@ TEST(SemaDiagnostics, UnknownDtype) {
   expectOneError(tensors("bfloat16[128]", "bf16[128]", "bf16[128]"),
                  "unknown dtype 'bfloat16'; the dtypes are f32, f16, bf16, f8e4m3 and f8e5m2", 2,
                  6);
-  expectOneError(specWith("  param p: f64[H];"), "unknown dtype 'f64'; did you mean 'f32'?", 6, 12);
+  expectOneError(specWith("  param p: f64[H];"), "unknown dtype 'f64'; params are f32, f16, bf16 or i32", 6, 12);
 }
 
 TEST(SemaDiagnostics, HeadDims) {
@@ -575,9 +575,11 @@ TEST(SemaDiagnostics, UnknownNames) {
   // "  score { s * " is 14 columns: the name starts at column 15.
   expectOneError(specWith("  score { s * q_ix }"), "unknown name 'q_ix'; did you mean 'q_idx'?", 6,
                  15);
-  expectOneError(specWith("  const cap = 50.0;\n  score { s / cpa }"),
-                 "unknown name 'cpa'; did you mean 'cap'?", 7, 15);
+  expectOneError(specWith("  const cap = 50.0;\n  score { s / caap }"),
+                 "unknown name 'caap'; did you mean 'cap'?", 7, 15);
   expectOneError(specWith("  score { s * zzzzzz }"), "unknown name 'zzzzzz'", 6, 15);
+  // Suggestions need one edit per three letters at most: 'nope' is three edits from 'pi'.
+  expectOneError(specWith("  score { s * nope }"), "unknown name 'nope'", 6, 15);
   // 's' is not in scope in a mask, so it is not suggested there.
   expectOneError(specWith("  mask { q_idx >= kv_id }"),
                  "unknown name 'kv_id'; did you mean 'kv_idx'?", 6, 19);
