@@ -32,9 +32,9 @@ fuzz:
 	cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATTN_FUZZ=ON \
 	  -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22
 	cmake --build build-fuzz --target attn-fuzz-frontend -j $(JOBS)
-	mkdir -p fuzz-corpus && cp -n examples/*.attn fuzz-corpus/ 2>/dev/null || true
-	build-fuzz/bin/attn-fuzz-frontend fuzz-corpus -max_total_time=$(FUZZ_SECONDS) \
-	  -max_len=4096 -timeout=10 -rss_limit_mb=4096 -print_final_stats=1
+	mkdir -p fuzz-corpus && cp -n examples/*.attn test/fuzz/seeds/*.attn fuzz-corpus/ 2>/dev/null || true
+	build-fuzz/bin/attn-fuzz-frontend fuzz-corpus test/fuzz/regressions -dict=test/fuzz/attn.dict \
+	  -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=4096 -print_final_stats=1
 
 clean:
 	rm -rf $(BUILD) build-fuzz

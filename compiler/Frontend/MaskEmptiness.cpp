@@ -8,8 +8,11 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Frontend/MaskEmptiness.h"
 
+#include "llvm/ADT/DenseMap.h"
+
 #include <algorithm>
 #include <cstdlib>
+#include <limits>
 #include <optional>
 
 using namespace attn;
@@ -42,7 +45,14 @@ struct Linear {
   int64_t a = 0, b = 0, c = 0;
 };
 
-std::optional<Linear> linearize(const Expr &e) {
+/// What each `let` binding analyzes to, computed once: bindings built from each other
+/// (`let b = a && a; let c = b && b; ...`) would otherwise take time exponential in their number.
+struct Memo {
+  llvm::DenseMap<const Expr *, std::optional<Linear>> linear;
+  llvm::DenseMap<const Expr *, Region> region;
+};
+
+std::optional<Linear> linearize(const Expr &e, Memo &memo) {
   if (e.constValue) {
     if (e.constValue->type != ValueType::Int)
       return std::nullopt;
@@ -54,22 +64,29 @@ std::optional<Linear> linearize(const Expr &e) {
       return Linear{1, 0, 0};
     if (e.ref == NameRef::KVIdx)
       return Linear{0, 1, 0};
-    if (e.ref == NameRef::Let && e.let)
-      return linearize(*e.let->args[0]);
+    if (e.ref == NameRef::Let && e.let) {
+      if (auto it = memo.linear.find(e.let); it != memo.linear.end())
+        return it->second;
+      std::optional<Linear> r = linearize(*e.let->args[0], memo);
+      memo.linear[e.let] = r;
+      return r;
+    }
     return std::nullopt;
   case Expr::Unary:
-    if (auto x = linearize(*e.args[0]); x && e.unOp == UnaryOp::Neg)
+    if (auto x = linearize(*e.args[0], memo); x && e.unOp == UnaryOp::Neg)
       return Linear{-x->a, -x->b, -x->c};
     return std::nullopt;
   case Expr::Binary: {
     if (e.binOp != BinaryOp::Add && e.binOp != BinaryOp::Sub)
       return std::nullopt;
-    auto x = linearize(*e.args[0]), y = linearize(*e.args[1]);
+    auto x = linearize(*e.args[0], memo), y = linearize(*e.args[1], memo);
     if (!x || !y)
       return std::nullopt;
     int64_t s = e.binOp == BinaryOp::Add ? 1 : -1;
     Linear r{x->a + s * y->a, x->b + s * y->b, x->c + s * y->c};
-    if (std::abs(r.a) > 1 || std::abs(r.b) > 1)
+    // Past 32 bits the i32 arithmetic wraps; give up there (it also keeps c from overflowing).
+    if (std::abs(r.a) > 1 || std::abs(r.b) > 1 ||
+        std::abs(r.c) > std::numeric_limits<int32_t>::max())
       return std::nullopt;
     return r;
   }
@@ -79,8 +96,8 @@ std::optional<Linear> linearize(const Expr &e) {
 }
 
 /// The box where `v OP 0` holds for v = lhs - rhs linear in q, kv.
-Region compare(const Expr &e) {
-  auto l = linearize(*e.args[0]), r = linearize(*e.args[1]);
+Region compare(const Expr &e, Memo &memo) {
+  auto l = linearize(*e.args[0], memo), r = linearize(*e.args[1], memo);
   if (!l || !r)
     return top();
   Linear v{l->a - r->a, l->b - r->b, l->c - r->c};
@@ -118,7 +135,7 @@ Region compare(const Expr &e) {
   return {b};
 }
 
-Region eval(const Expr &e) {
+Region eval(const Expr &e, Memo &memo) {
   if (e.constValue && e.constValue->type == ValueType::Bool)
     return e.constValue->b ? top() : Region{};
   switch (e.kind) {
@@ -128,11 +145,16 @@ Region eval(const Expr &e) {
       b.d.lo = 0;
       return {b};
     }
-    if (e.ref == NameRef::Let && e.let)
-      return eval(*e.let->args[0]);
+    if (e.ref == NameRef::Let && e.let) {
+      if (auto it = memo.region.find(e.let); it != memo.region.end())
+        return it->second;
+      Region r = eval(*e.let->args[0], memo);
+      memo.region[e.let] = r;
+      return r;
+    }
     return top();
   case Expr::Let:
-    return eval(*e.args[1]);
+    return eval(*e.args[1], memo);
   case Expr::Call: {
     const Expr *arg = e.args.empty() ? nullptr : e.args[0].get();
     if (!arg || !arg->constValue || arg->constValue->type != ValueType::Int)
@@ -153,21 +175,22 @@ Region eval(const Expr &e) {
   }
   case Expr::Binary: {
     if (e.binOp == BinaryOp::Or) {
-      Region r = eval(*e.args[0]), s = eval(*e.args[1]);
+      Region r = eval(*e.args[0], memo), s = eval(*e.args[1], memo);
       r.insert(r.end(), s.begin(), s.end());
       return r.size() > kMaxBoxes ? top() : r;
     }
     if (e.binOp == BinaryOp::And) {
       Region out;
-      for (const Box &x : eval(*e.args[0]))
-        for (const Box &y : eval(*e.args[1])) {
+      Region rhs = eval(*e.args[1], memo);
+      for (const Box &x : eval(*e.args[0], memo))
+        for (const Box &y : rhs) {
           Box m{x.q.meet(y.q), x.kv.meet(y.kv), x.d.meet(y.d)};
           if (m.feasible())
             out.push_back(m);
         }
       return out.size() > kMaxBoxes ? top() : out;
     }
-    return compare(e);
+    return compare(e, memo);
   }
   default:
     return top();
@@ -177,7 +200,8 @@ Region eval(const Expr &e) {
 } // namespace
 
 bool attn::isMaskEmpty(const Expr &mask) {
-  for (const Box &b : eval(mask))
+  Memo memo;
+  for (const Box &b : eval(mask, memo))
     if (b.feasible())
       return false;
   return true;
