@@ -10,25 +10,6 @@ using namespace attn::test;
 
 namespace {
 
-const char *spell(BinaryOp op) {
-  switch (op) {
-  case BinaryOp::Add: return "+";
-  case BinaryOp::Sub: return "-";
-  case BinaryOp::Mul: return "*";
-  case BinaryOp::Div: return "/";
-  case BinaryOp::Rem: return "%";
-  case BinaryOp::Lt: return "<";
-  case BinaryOp::Le: return "<=";
-  case BinaryOp::Gt: return ">";
-  case BinaryOp::Ge: return ">=";
-  case BinaryOp::Eq: return "==";
-  case BinaryOp::Ne: return "!=";
-  case BinaryOp::And: return "&&";
-  case BinaryOp::Or: return "||";
-  }
-  return "?";
-}
-
 /// The tree as a fully parenthesized S-expression, e.g. "(+ a (* b c))".
 std::string sexpr(const Expr &e) {
   auto list = [&](std::string head) {
@@ -46,7 +27,7 @@ std::string sexpr(const Expr &e) {
   case Expr::BoolLit: return e.boolValue ? "true" : "false";
   case Expr::Name: return e.name;
   case Expr::Unary: return list(e.unOp == UnaryOp::Neg ? "neg" : "!");
-  case Expr::Binary: return list(spell(e.binOp));
+  case Expr::Binary: return list(opSpelling(e.binOp).str());
   case Expr::Ternary: return list("?:");
   case Expr::Call: return list("call " + e.name);
   case Expr::Index: return list("index " + e.name);
