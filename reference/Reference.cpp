@@ -458,48 +458,59 @@ llvm::Expected<Result> Evaluator::run() {
   r.out.assign(size_t(rows * Hq * Dv), 0.0);
   r.lse.assign(size_t(rows * Hq), -std::numeric_limits<double>::infinity());
   const int64_t group = Hq / Hkv;
-  std::vector<double> qv(Dqk), s;
+  std::vector<double> qv(Dqk), s, keys, values;
   for (int64_t b = 0; b < B; ++b) {
     const Sequence &sq = seqs[b];
-    for (int64_t h = 0; h < Hq; ++h) {
-      int64_t hk = h / group; // g(h)
-      for (int64_t i = 0; i < sq.qLen; ++i) {
+    for (int64_t hk = 0; hk < Hkv; ++hk) {
+      // K'[j, :] and V'[j, :] of this sequence and KV head, dequantized once for its group.
+      keys.resize(size_t(sq.kvLen * Dqk));
+      values.resize(size_t(sq.kvLen * Dv));
+      for (int64_t j = 0; j < sq.kvLen; ++j) {
         for (int64_t d = 0; d < Dqk; ++d)
-          qv[d] = query(sq, i, h, d);
-        Env env{0, b, h, sq.kvLen - sq.qLen + i, 0};
-        s.assign(size_t(sq.kvLen), -std::numeric_limits<double>::infinity());
-        double m = -std::numeric_limits<double>::infinity();
-        for (int64_t j = 0; j < sq.kvLen; ++j) {
-          env.kv = j;
-          if (ast.mask && !eval(*ast.mask, env).b)
-            continue;
-          double dot = 0;
+          keys[j * Dqk + d] = kv(false, b, sq, j, hk, d);
+        for (int64_t d = 0; d < Dv; ++d)
+          values[j * Dv + d] = kv(true, b, sq, j, hk, d);
+      }
+      for (int64_t h = hk * group; h < (hk + 1) * group; ++h) { // the heads with g(h) = hk
+        for (int64_t i = 0; i < sq.qLen; ++i) {
           for (int64_t d = 0; d < Dqk; ++d)
-            dot += qv[d] * kv(false, b, sq, j, hk, d);
-          env.s = scale * dot;
-          s[j] = ast.score ? [&] {
-            Value x = eval(*ast.score, env);
-            return ast.score->type == ValueType::Int ? double(x.i) : x.f;
-          }()
-                                 : env.s;
-          m = std::max(m, s[j]);
-        }
-        if (!runtimeError.empty())
-          return fail(runtimeError);
-        if (m == -std::numeric_limits<double>::infinity())
-          continue; // fully masked row: out 0, lse -inf
-        double sum = 0;
-        for (double &x : s)
-          sum += (x = std::exp(x - m)); // p_j * sum, shifted by the row max
-        int64_t row = sq.row0 + i;
-        r.lse[row * Hq + h] = m + std::log(sum);
-        double *o = &r.out[(row * Hq + h) * Dv];
-        for (int64_t j = 0; j < sq.kvLen; ++j) {
-          if (s[j] == 0)
-            continue;
-          double w = s[j] / sum;
-          for (int64_t d = 0; d < Dv; ++d)
-            o[d] += w * kv(true, b, sq, j, hk, d);
+            qv[d] = query(sq, i, h, d);
+          Env env{0, b, h, sq.kvLen - sq.qLen + i, 0};
+          s.assign(size_t(sq.kvLen), -std::numeric_limits<double>::infinity());
+          double m = -std::numeric_limits<double>::infinity();
+          for (int64_t j = 0; j < sq.kvLen; ++j) {
+            env.kv = j;
+            if (ast.mask && !eval(*ast.mask, env).b)
+              continue;
+            double dot = 0;
+            for (int64_t d = 0; d < Dqk; ++d)
+              dot += qv[d] * keys[j * Dqk + d];
+            env.s = scale * dot;
+            if (ast.score) {
+              Value x = eval(*ast.score, env);
+              s[j] = ast.score->type == ValueType::Int ? double(x.i) : x.f;
+            } else {
+              s[j] = env.s;
+            }
+            m = std::max(m, s[j]);
+          }
+          if (!runtimeError.empty())
+            return fail(runtimeError);
+          if (m == -std::numeric_limits<double>::infinity())
+            continue; // fully masked row: out 0, lse -inf
+          double sum = 0;
+          for (double &x : s)
+            sum += (x = std::exp(x - m)); // exp(s_j - max): p_j times the sum
+          int64_t row = sq.row0 + i;
+          r.lse[row * Hq + h] = m + std::log(sum);
+          double *o = &r.out[(row * Hq + h) * Dv];
+          for (int64_t j = 0; j < sq.kvLen; ++j) {
+            if (s[j] == 0)
+              continue;
+            double w = s[j] / sum;
+            for (int64_t d = 0; d < Dv; ++d)
+              o[d] += w * values[j * Dv + d];
+          }
         }
       }
     }
