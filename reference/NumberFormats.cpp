@@ -53,8 +53,9 @@ uint16_t attn::ref::encode(Format f, float x) {
   uint32_t u = bitsOf(x);
   uint32_t sign = (u >> 31) << (L.width() - 1);
   if (std::isnan(x))
-    // PyTorch: bf16 NaN is 0x7FC0 whatever the sign; f16 and fp8 keep the sign.
-    return f == Format::BF16 ? 0x7FC0 : uint16_t(sign | L.nanBits());
+    // PyTorch: bf16 NaN is 0x7FC0 whatever the sign; f16 and fp8 keep the sign; fp8 NaN is
+    // all ones (0x7F), e5m2's too, not its quiet-NaN pattern 0x7E.
+    return f == Format::BF16 ? 0x7FC0 : uint16_t(sign | (L.width() == 8 ? 0x7F : L.nanBits()));
   uint32_t overflow = L.hasInf ? L.infBits() : L.nanBits();
   if (std::isinf(x))
     return uint16_t(sign | overflow);
