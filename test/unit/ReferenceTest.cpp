@@ -414,6 +414,32 @@ TEST(RefLayout, GqaEqualsMhaWithRepeatedKVHeads) {
   EXPECT_NE(g.at(0, 0, 0), g.at(0, 1, 0));
 }
 
+TEST(RefLayout, StridedTensorsEqualContiguousOnes) {
+  // q stored [B, Hq, Sq, D] and k, v stored [B, Hkv, Skv, D] (SDPA's layout), read through
+  // [B, S, H, D] views with permuted strides, equal the contiguous problem element for element.
+  Compiled c = compile(spec("  mask { causal }"));
+  ASSERT_TRUE(c.spec);
+  std::mt19937_64 rng(307);
+  const int64_t B = 2, Sq = 5, Skv = 9, Hq = 4, Hkv = 2, D = 16;
+  Problem dense = denseProblem(B, Sq, Skv, Hq, Hkv, rng);
+  Problem strided = dense;
+  auto permuted = [](const Tensor &src) {
+    const std::vector<int64_t> &s = src.shape(); // [B, S, H, D]
+    Tensor store(src.dtype(), {s[0], s[2], s[1], s[3]});
+    for (int64_t b = 0; b < s[0]; ++b)
+      for (int64_t i = 0; i < s[1]; ++i)
+        for (int64_t h = 0; h < s[2]; ++h)
+          for (int64_t d = 0; d < s[3]; ++d)
+            store.set({b, h, i, d}, src.get({b, i, h, d}));
+    return Tensor::view(store, s, {s[2] * s[1] * s[3], s[3], s[1] * s[3], 1});
+  };
+  strided.q = permuted(dense.q);
+  strided.k = permuted(dense.k);
+  strided.v = permuted(dense.v);
+  ASSERT_EQ(strided.q.strides()[1], D); // really not row-major [B, S, H, D]
+  expectClose(evalOK(*c, strided).out, evalOK(*c, dense).out, 0, "strided out");
+}
+
 TEST(RefLayout, PagedEqualsContiguousAfterGathering) {
   // Pages of 16, sequences of 37, 16 and 50 keys (a partial page, a full one, four pages) in
   // shuffled blocks among spare blocks of random data; causal with q_idx = kvLen - Sq + i.
