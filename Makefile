@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 600
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: deps build demo test fuzz clean
+.PHONY: deps build demo test fuzz dist clean
 
 deps:
 	@scripts/install-deps.sh
@@ -36,5 +36,11 @@ fuzz:
 	build-fuzz/bin/attn-fuzz-frontend fuzz-corpus test/fuzz/regressions -dict=test/fuzz/attn.dict \
 	  -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=4096 -print_final_stats=1
 
+## dist: the relocatable release bundle (MLIR/LLVM static, stripped) in dist/
+dist: deps
+	cmake -S . -B build-dist -G Ninja -DCMAKE_BUILD_TYPE=Release -DATTN_STATIC=ON
+	cmake --build build-dist --target attnc attn-opt -j $(JOBS)
+	scripts/make-dist.sh build-dist
+
 clean:
-	rm -rf $(BUILD) build-fuzz
+	rm -rf $(BUILD) build-fuzz build-dist dist
