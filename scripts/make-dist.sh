@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Packs the release bundle from a static build (make dist): stripped tools, the examples, the
+# Packs the release bundle from a static build (make dist): stripped tools and unit tests, the examples, the
 # docs and run-gpu.sh, in dist/attn-VERSION-linux-x86_64.tar.gz. It fails if the tarball is
 # not well under 64 MiB or a tool needs a shared library beyond libc, libm, libz and libzstd.
 set -euo pipefail
@@ -8,7 +8,8 @@ version=$(sed -n 's/^project(attn VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
 name=attn-$version-linux-x86_64
 stage=dist/$name
 rm -rf "$stage" && mkdir -p "$stage/bin"
-for tool in attnc attn-opt; do
+cp "$build/test/unit/attn-unittests" "$build/bin/attn-unittests"
+for tool in attnc attn-opt attn-unittests; do
   strip -o "$stage/bin/$tool" "$build/bin/$tool"
   extra=$(ldd "$stage/bin/$tool" | awk '{print $1}' |
           grep -vE '^(linux-vdso|/lib64/ld-linux|libc\.so|libm\.so|libz\.so|libzstd\.so)' || true)

@@ -1,0 +1,64 @@
+//===- CudaDriver.h - The CUDA driver API through dlopen --------*- C++ -*-===//
+//
+// The few driver calls the runtime makes, loaded from libcuda.so.1 at first use. Every failing
+// call becomes an error carrying the call, cuGetErrorName and cuGetErrorString, e.g.
+// "cuModuleLoadData: CUDA_ERROR_INVALID_IMAGE (device kernel image is invalid)".
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_RUNTIME_CUDADRIVER_H
+#define ATTN_RUNTIME_CUDADRIVER_H
+
+#include "runtime/DynamicLibrary.h"
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace attn::rt {
+
+using CUdeviceptr = unsigned long long;
+using CUmodule = struct CUmod_st *;
+using CUfunction = struct CUfunc_st *;
+using CUstream = struct CUstream_st *;
+using CUcontext = struct CUctx_st *;
+
+class CudaDriver {
+public:
+  /// Loads libcuda.so.1, initializes it and makes device `ordinal`'s primary context current
+  /// on the calling thread. The error says when there is no driver or no device.
+  static llvm::Expected<CudaDriver &> get(int ordinal = 0);
+
+  /// Compute capability, e.g. 90 for sm_90, and the multiprocessor count.
+  int computeCapability() const { return cc; }
+  int multiprocessors() const { return sms; }
+  /// Makes this driver's context current on the calling thread.
+  llvm::Error makeCurrent() const;
+
+  llvm::Expected<CUmodule> loadModule(const std::vector<char> &cubin) const;
+  llvm::Expected<CUfunction> function(CUmodule module, const char *name) const;
+  /// Raises the function's dynamic shared-memory limit to `bytes`.
+  llvm::Error setMaxDynamicSharedMemory(CUfunction f, int bytes) const;
+  llvm::Error launch(CUfunction f, unsigned gridX, unsigned gridY, unsigned gridZ,
+                     unsigned blockX, unsigned sharedBytes, CUstream stream, void **args) const;
+  llvm::Error synchronize() const;
+
+  llvm::Expected<CUdeviceptr> alloc(size_t bytes) const;
+  llvm::Error free(CUdeviceptr p) const;
+  llvm::Error copyToDevice(CUdeviceptr dst, const void *src, size_t bytes) const;
+  llvm::Error copyToHost(void *dst, CUdeviceptr src, size_t bytes) const;
+
+private:
+  explicit CudaDriver(DynamicLibrary lib) : lib(std::move(lib)) {}
+  llvm::Error init(int ordinal);
+  /// The error for a failed call `what` with result `rc`, or success.
+  llvm::Error check(int rc, const char *what) const;
+  struct Fns;
+  DynamicLibrary lib;
+  std::shared_ptr<Fns> fns;
+  CUcontext ctx = nullptr;
+  int cc = 0, sms = 0;
+};
+
+} // namespace attn::rt
+
+#endif // ATTN_RUNTIME_CUDADRIVER_H
