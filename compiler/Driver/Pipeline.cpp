@@ -48,3 +48,20 @@ mlir::OwningOpRef<mlir::ModuleOp> attn::compileToAttn(const llvm::SourceMgr &src
     return nullptr;
   return module;
 }
+
+mlir::LogicalResult attn::emitStage(const llvm::SourceMgr &srcMgr, mlir::MLIRContext &ctx,
+                                    Stage stage, llvm::raw_ostream &os) {
+  if (stage == Stage::AST) {
+    std::optional<CheckedSpec> spec = parseAndCheck(srcMgr, ctx);
+    if (!spec)
+      return mlir::failure();
+    printAST(*spec->ast, os);
+    return mlir::success();
+  }
+  mlir::OwningOpRef<mlir::ModuleOp> module = compileToAttn(srcMgr, ctx);
+  if (!module)
+    return mlir::failure();
+  module->print(os);
+  os << "\n";
+  return mlir::success();
+}

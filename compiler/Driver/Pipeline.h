@@ -28,6 +28,14 @@ std::optional<CheckedSpec> parseAndCheck(const llvm::SourceMgr &srcMgr, mlir::ML
 mlir::OwningOpRef<mlir::ModuleOp> compileToAttn(const llvm::SourceMgr &srcMgr,
                                                 mlir::MLIRContext &ctx);
 
+/// The stages attnc can print.
+enum class Stage { AST, Attn };
+
+/// Compiles the main buffer of `srcMgr` to `stage` and prints it to `os`; failure when a
+/// diagnostic was an error (already reported through `ctx`).
+mlir::LogicalResult emitStage(const llvm::SourceMgr &srcMgr, mlir::MLIRContext &ctx, Stage stage,
+                              llvm::raw_ostream &os);
+
 } // namespace attn
 
 #endif // ATTN_DRIVER_PIPELINE_H

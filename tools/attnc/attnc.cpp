@@ -64,18 +64,9 @@ int main(int argc, char **argv) {
     fmt::print(stderr, "attnc: error: {}\n", error);
     return 1;
   }
-  if (emit == "ast") {
-    std::optional<attn::CheckedSpec> spec = attn::parseAndCheck(srcMgr, ctx);
-    if (!spec)
-      return 1;
-    attn::printAST(*spec->ast, out->os());
-  } else {
-    mlir::OwningOpRef<mlir::ModuleOp> module = attn::compileToAttn(srcMgr, ctx);
-    if (!module)
-      return 1;
-    module->print(out->os());
-    out->os() << "\n";
-  }
+  attn::Stage stage = emit == "ast" ? attn::Stage::AST : attn::Stage::Attn;
+  if (failed(attn::emitStage(srcMgr, ctx, stage, out->os())))
+    return 1;
   out->keep();
   return 0;
 }
