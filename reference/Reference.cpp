@@ -26,6 +26,7 @@ std::string shapeStr(const std::vector<int64_t> &s) {
 
 /// One sequence of the batch: its queries are rows [row0, row0 + qLen) of the packed output.
 struct Sequence {
+  int64_t b;                          ///< its index in the batch
   int64_t row0, qLen, kvLen, kvStart; ///< kvStart: first key row (ragged kv)
 };
 
@@ -52,7 +53,7 @@ private:
   double scaleOf(const std::vector<float> &scale, const TensorSig &t, int64_t b, int64_t tokenRow,
                  int64_t pageBlock, int64_t pageSlot, int64_t head, int64_t heads) const;
   double query(const Sequence &s, int64_t i, int64_t h, int64_t d) const;
-  double kv(bool isV, int64_t b, const Sequence &s, int64_t j, int64_t hk, int64_t d) const;
+  double kv(bool isV, const Sequence &s, int64_t j, int64_t hk, int64_t d) const;
 
   // The score/mask interpreter.
   struct Env {
@@ -197,6 +198,7 @@ llvm::Error Evaluator::validate() {
   // The sequences.
   for (int64_t b = 0; b < B; ++b) {
     Sequence s;
+    s.b = b;
     s.row0 = ragged ? p.cuSeqlensQ[b] : b * p.q.shape()[1];
     s.qLen = ragged ? p.cuSeqlensQ[b + 1] - p.cuSeqlensQ[b] : p.q.shape()[1];
     s.kvStart = ragged && !paged ? p.cuSeqlensKV[b] : 0;
@@ -271,14 +273,12 @@ double Evaluator::scaleOf(const std::vector<float> &scale, const TensorSig &t, i
 
 double Evaluator::query(const Sequence &s, int64_t i, int64_t h, int64_t d) const {
   int64_t row = s.row0 + i;
-  double x = sig.batch == BatchLayout::Ragged ? p.q.get({row, h, d})
-                                              : p.q.get({row / p.q.shape()[1], i, h, d});
-  int64_t b = &s - seqs.data();
-  return x * scaleOf(p.qScale, sig.q, b, row, -1, 0, h, Hq);
+  double x = sig.batch == BatchLayout::Ragged ? p.q.get({row, h, d}) : p.q.get({s.b, i, h, d});
+  return x * scaleOf(p.qScale, sig.q, s.b, row, -1, 0, h, Hq);
 }
 
-double Evaluator::kv(bool isV, int64_t b, const Sequence &s, int64_t j, int64_t hk,
-                     int64_t d) const {
+double Evaluator::kv(bool isV, const Sequence &s, int64_t j, int64_t hk, int64_t d) const {
+  const int64_t b = s.b;
   const Tensor &t = isV ? p.v : p.k;
   const TensorSig &ts = isV ? sig.v : sig.k;
   const std::vector<float> &scale = isV ? p.vScale : p.kScale;
@@ -467,9 +467,9 @@ llvm::Expected<Result> Evaluator::run() {
       values.resize(size_t(sq.kvLen * Dv));
       for (int64_t j = 0; j < sq.kvLen; ++j) {
         for (int64_t d = 0; d < Dqk; ++d)
-          keys[j * Dqk + d] = kv(false, b, sq, j, hk, d);
+          keys[j * Dqk + d] = kv(false, sq, j, hk, d);
         for (int64_t d = 0; d < Dv; ++d)
-          values[j * Dv + d] = kv(true, b, sq, j, hk, d);
+          values[j * Dv + d] = kv(true, sq, j, hk, d);
       }
       for (int64_t h = hk * group; h < (hk + 1) * group; ++h) { // the heads with g(h) = hk
         for (int64_t i = 0; i < sq.qLen; ++i) {
