@@ -70,7 +70,7 @@ mlir::OwningOpRef<mlir::ModuleOp> Importer::run(const SpecAST &spec, const Signa
       s.gqa ? b.getI64IntegerAttr(*s.gqa) : mlir::IntegerAttr(),
       s.batch == BatchLayout::Ragged ? b.getUnitAttr() : mlir::UnitAttr(),
       s.kvCache == KVCache::Paged ? b.getI64IntegerAttr(s.pageSize) : mlir::IntegerAttr(),
-      b.getArrayAttr(params));
+      b.getArrayAttr(params), /*scales=*/ScalePlanAttr());
   buildRegion(kernel.getScore(), true, spec.score.get(),
               spec.score ? diags.loc(spec.scoreRange.Start) : at);
   buildRegion(kernel.getMask(), false, spec.mask.get(),

@@ -1,5 +1,6 @@
 //===- attn-opt.cpp - mlir-opt with the attn dialects and passes ----------===//
 #include "compiler/Driver/Pipeline.h"
+#include "dialects/Attn/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
@@ -7,6 +8,7 @@
 
 int main(int argc, char **argv) {
   mlir::registerTransformsPasses(); // canonicalize, cse, ...
+  attn::registerAttnPasses();
   mlir::DialectRegistry registry;
   attn::registerAttnDialects(registry);
   return mlir::asMainReturnCode(

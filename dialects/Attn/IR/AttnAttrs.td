@@ -29,6 +29,25 @@ def Attn_ParamAttr : Attn_Attr<"Param", "param"> {
   let hasCustomAssemblyFormat = 1;
 }
 
+def Attn_ScalePlanAttr : Attn_Attr<"ScalePlan", "scales"> {
+  let summary = "where each dequantization scale is applied (attn-fold-scales)";
+  let description = [{
+    `multiplier` is the compile-time part of the score scale: softmax_scale, times log2(e)
+    when `exp2` is set (the score region is the identity, so the kernel runs its softmax in
+    base 2 with no extra multiply). The lists name tensors whose run-time scales apply:
+    `score` multiply every score of a (batch, head) (per_tensor and per_head q and k scales,
+    folded with the multiplier into one factor), `rows`/`columns` multiply S's rows/columns
+    (per_token_head q/k), `p_columns` multiply P's columns before P·V (per_token_head v), and
+    `epilogue` the finished output (per_tensor/per_head v; `out` divides by the fp8 output
+    scale).
+  }];
+  let parameters = (ins "::mlir::FloatAttr":$multiplier, "::mlir::BoolAttr":$exp2,
+                        "::mlir::ArrayAttr":$score, "::mlir::ArrayAttr":$rows,
+                        "::mlir::ArrayAttr":$columns, "::mlir::ArrayAttr":$p_columns,
+                        "::mlir::ArrayAttr":$epilogue);
+  let assemblyFormat = "`<` struct(params) `>`";
+}
+
 def Attn_ParamArrayAttr : TypedArrayAttrBase<Attn_ParamAttr, "parameter tensors">;
 
 #endif // ATTN_ATTRS_TD

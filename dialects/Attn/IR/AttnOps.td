@@ -43,7 +43,8 @@ def Attn_KernelOp : Attn_Op<"kernel", [
                        OptionalAttr<I64Attr>:$gqa,
                        UnitAttr:$ragged,
                        OptionalAttr<I64Attr>:$page_size,
-                       DefaultValuedAttr<Attn_ParamArrayAttr, "{}">:$params);
+                       DefaultValuedAttr<Attn_ParamArrayAttr, "{}">:$params,
+                       OptionalAttr<Attn_ScalePlanAttr>:$scales);
   let regions = (region SizedRegion<1>:$score, SizedRegion<1>:$mask);
   let assemblyFormat = "$sym_name attr-dict-with-keyword `score` $score `mask` $mask";
   let hasVerifier = 1;
