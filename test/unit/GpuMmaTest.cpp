@@ -9,29 +9,18 @@
 #include "runtime/CudaDriver.h"
 #include "runtime/NVRTC.h"
 
+#include "MmaKernel.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 
 using namespace attn::rt;
+using attn::test::kMmaKernel;
 using attn::ref::Format;
 
 namespace {
-constexpr const char *kKernel = R"(
-extern "C" __global__ void mma16816(const unsigned *a, const unsigned *b, float *c) {
-  unsigned lane = threadIdx.x;
-  float d[4] = {0, 0, 0, 0};
-  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
-               "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
-               : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-               : "r"(a[lane * 4]), "r"(a[lane * 4 + 1]), "r"(a[lane * 4 + 2]), "r"(a[lane * 4 + 3]),
-                 "r"(b[lane * 2]), "r"(b[lane * 2 + 1]));
-  for (int i = 0; i < 4; ++i)
-    c[lane * 4 + i] = d[i];
-}
-)";
-
 /// Two bf16 values packed as the MMA fragments hold them (the lower index in the low half).
 unsigned pack(uint16_t lo, uint16_t hi) { return unsigned(lo) | unsigned(hi) << 16; }
 } // namespace
@@ -47,7 +36,7 @@ TEST(GPU, Bf16MmaOnTheDeviceMatchesTheHostProduct) {
   int cc = cuda->computeCapability();
   ASSERT_GE(cc, 80) << "mma.sync bf16 needs sm_80 or newer";
   std::string arch = "sm_" + std::to_string(cc) + (cc == 90 ? "a" : "");
-  llvm::Expected<CompiledModule> m = nvrtc->compile(kKernel, "mma.cu", arch);
+  llvm::Expected<CompiledModule> m = nvrtc->compile(kMmaKernel, "mma.cu", arch);
   ASSERT_TRUE(bool(m)) << llvm::toString(m.takeError());
 
   // Random bf16 A[16][16] and B[16][8] (never zero), and the fragments of each lane

@@ -1,27 +1,14 @@
 //===- NVRTCTest.cpp - The dlopen'ed NVRTC compiles header-free device code for Hopper ---===//
 #include "runtime/NVRTC.h"
 
+#include "MmaKernel.h"
+
 #include <gtest/gtest.h>
 
 using namespace attn::rt;
+using attn::test::kMmaKernel;
 
 namespace {
-/// A header-free kernel with a bf16 tensor-core MMA in inline PTX, the form the tile library
-/// will take: NVRTC needs no include path for it.
-constexpr const char *kMmaKernel = R"(
-extern "C" __global__ void mma16816(const unsigned *a, const unsigned *b, float *c) {
-  unsigned lane = threadIdx.x;
-  float d[4] = {0, 0, 0, 0};
-  asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
-               "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
-               : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-               : "r"(a[lane * 4]), "r"(a[lane * 4 + 1]), "r"(a[lane * 4 + 2]), "r"(a[lane * 4 + 3]),
-                 "r"(b[lane * 2]), "r"(b[lane * 2 + 1]));
-  for (int i = 0; i < 4; ++i)
-    c[lane * 4 + i] = d[i];
-}
-)";
-
 NVRTC *nvrtcOrSkip() {
   llvm::Expected<NVRTC &> n = NVRTC::get();
   if (!n) {
