@@ -135,6 +135,32 @@ Naive naiveDense(const Problem &p, double scale, const ScoreFn &score, const Mas
 }
 
 /// |a - b| <= tol * (1 + |b|) element by element (and the same infinities).
+/// Sequence b of a paged problem (dense q [B, Sq, Hq, D], kv pages [blocks, P, Hkv, D]) as a
+/// dense f32 batch of one: q row b, and its kvLen keys gathered through `blockOf(j)`; `keyAt`
+/// gives the key value to store (raw, or dequantized by the test).
+using KeyAt = std::function<double(int64_t block, int64_t slot, int64_t h, int64_t d)>;
+Problem gatherSequence(const Problem &p, int64_t b, int64_t kvLen,
+                       const std::function<int64_t(int64_t j)> &blockOf, const KeyAt &keyAt) {
+  const std::vector<int64_t> &qs = p.q.shape(), &ks = p.k.shape();
+  const int64_t P = ks[1], Hkv = ks[2], D = ks[3];
+  Problem c;
+  c.q = Tensor(DType::F32, {1, qs[1], qs[2], qs[3]});
+  c.k = Tensor(DType::F32, {1, kvLen, Hkv, D});
+  c.v = Tensor(DType::F32, {1, kvLen, Hkv, D});
+  forEachIndex(c.q.shape(), [&](const std::vector<int64_t> &i) {
+    c.q.set(i, p.q.get({b, i[1], i[2], i[3]}));
+  });
+  for (int64_t j = 0; j < kvLen; ++j) {
+    int64_t block = blockOf(j), slot = j % P;
+    for (int64_t h = 0; h < Hkv; ++h)
+      for (int64_t d = 0; d < D; ++d) {
+        c.k.set({0, j, h, d}, keyAt(block, slot, h, d));
+        c.v.set({0, j, h, d}, p.v.get({block, slot, h, d}));
+      }
+  }
+  return c;
+}
+
 void expectClose(const std::vector<double> &a, const std::vector<double> &b, double tol,
                  const char *what) {
   ASSERT_EQ(a.size(), b.size()) << what;
@@ -472,21 +498,11 @@ TEST(RefLayout, PagedEqualsContiguousAfterGathering) {
   ASSERT_EQ(r.rows, B * Sq);
   for (int64_t b = 0; b < B; ++b) {
     // Gather sequence b's keys into a dense batch of one.
-    Problem c;
-    c.q = Tensor(DType::F32, {1, Sq, Hq, D});
-    c.k = Tensor(DType::F32, {1, lens[b], Hkv, D});
-    c.v = Tensor(DType::F32, {1, lens[b], Hkv, D});
-    forEachIndex(c.q.shape(), [&](const std::vector<int64_t> &i) {
-      c.q.set(i, p.q.get({b, i[1], i[2], i[3]}));
-    });
-    for (int64_t j = 0; j < lens[b]; ++j) {
-      int64_t block = int64_t(p.blockTable.get({b, j / P}));
-      for (int64_t h = 0; h < Hkv; ++h)
-        for (int64_t d = 0; d < D; ++d) {
-          c.k.set({0, j, h, d}, p.k.get({block, j % P, h, d}));
-          c.v.set({0, j, h, d}, p.v.get({block, j % P, h, d}));
-        }
-    }
+    Problem c = gatherSequence(
+        p, b, lens[b], [&](int64_t j) { return int64_t(p.blockTable.get({b, j / P})); },
+        [&](int64_t block, int64_t slot, int64_t h, int64_t d) {
+          return p.k.get({block, slot, h, d});
+        });
     Result want = evalOK(*dense, c);
     for (int64_t i = 0; i < Sq; ++i)
       for (int64_t h = 0; h < Hq; ++h) {
@@ -527,23 +543,16 @@ TEST(RefLayout, PagedFp8PerTokenHeadScalesEqualDequantizedContiguous) {
       p.blockTable.setBits({b, j}, uint32_t(table[b][j]));
   Result r = evalOK(*paged, p);
   for (int64_t b = 0; b < B; ++b) {
-    Problem c;
-    c.q = Tensor(DType::F32, {1, Sq, Hq, D});
-    c.k = Tensor(DType::F32, {1, lens[b], Hkv, D});
-    c.v = Tensor(DType::F32, {1, lens[b], Hkv, D});
-    forEachIndex(c.q.shape(), [&](const std::vector<int64_t> &i) {
-      c.q.set(i, p.q.get({b, i[1], i[2], i[3]}));
-    });
-    for (int64_t j = 0; j < lens[b]; ++j) {
-      int64_t block = table[b][j / P], slot = j % P;
-      for (int64_t h = 0; h < Hkv; ++h)
-        for (int64_t d = 0; d < D; ++d) {
-          double k = p.k.get({block, slot, h, d}) * double(p.kScale[size_t((block * P + slot) * Hkv + h)]);
-          ASSERT_EQ(double(float(k)), k);
-          c.k.set({0, j, h, d}, k);
-          c.v.set({0, j, h, d}, p.v.get({block, slot, h, d}));
-        }
-    }
+    bool exact = true;
+    Problem c = gatherSequence(
+        p, b, lens[b], [&](int64_t j) { return int64_t(table[b][j / P]); },
+        [&](int64_t block, int64_t slot, int64_t h, int64_t d) {
+          double k = p.k.get({block, slot, h, d}) *
+                     double(p.kScale[size_t((block * P + slot) * Hkv + h)]);
+          exact &= double(float(k)) == k;
+          return k;
+        });
+    ASSERT_TRUE(exact) << "dequantized keys must be exact in float32";
     Result want = evalOK(*dense, c);
     for (int64_t i = 0; i < Sq; ++i)
       for (int64_t h = 0; h < Hq; ++h)
