@@ -1,7 +1,6 @@
 //===- Sema.cpp - Semantic checks of an .attn spec ------------------------===//
 #include "compiler/Frontend/Sema.h"
 
-#include "compiler/Frontend/MaskEmptiness.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSwitch.h"
@@ -177,13 +176,10 @@ std::optional<Signature> Sema::run() {
     checkSignatureRules(sig);
   if (spec.score)
     checkBody(*spec.score, Where::Score, ValueType::Float, "score");
-  if (spec.mask) {
+  // Whether the mask is false everywhere is decided on the attn dialect, by the mask analysis
+  // that code generation uses (compiler/Driver/Pipeline.cpp warns).
+  if (spec.mask)
     checkBody(*spec.mask, Where::Mask, ValueType::Bool, "mask");
-    if (spec.mask->type == ValueType::Bool && isMaskEmpty(*spec.mask))
-      diags.warning(spec.maskRange.Start)
-          << "mask is false for every query and key: every score is masked out and every "
-             "output row is 0";
-  }
   for (const SpecAST::DuplicateBlock &dup : spec.duplicateBlocks) {
     auto d = diags.error(dup.range.Start);
     d << "duplicate '" << dup.what << "' block";

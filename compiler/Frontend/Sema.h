@@ -8,9 +8,8 @@
 namespace attn {
 
 /// Resolves names, types every expression, evaluates constants (in place, on the AST) and
-/// builds the kernel's signature. Reports every error it finds, each at its source location,
-/// and warns when the mask is false everywhere. Returns the signature only when there was no
-/// error.
+/// builds the kernel's signature. Reports every error it finds, each at its source location.
+/// Returns the signature only when there was no error.
 std::optional<Signature> checkSpec(SpecAST &spec, SourceDiagnostics &diags);
 
 /// The built-in functions of score/mask expressions, for docs and suggestions.

@@ -1,7 +1,11 @@
-// MaskEmptiness: isMaskEmpty on typed masks, each claim cross-checked by evaluating the mask's closed form over q_idx, kv_idx in [0, 64).
+// Mask emptiness: isMaskEmptyEverywhere (the attn-analyze-mask analysis) on imported masks and
+// the front end's warning, each claim cross-checked by evaluating the mask's closed form over
+// q_idx, kv_idx in [0, 64).
 #include "DiagnosticCapture.h"
 
-#include "compiler/Frontend/MaskEmptiness.h"
+#include "dialects/Attn/Transforms/Passes.h"
+
+#include "mlir/Parser/Parser.h"
 
 #include <gtest/gtest.h>
 
@@ -42,13 +46,12 @@ class MaskEmptiness : public ::testing::TestWithParam<MaskCase> {};
 TEST_P(MaskEmptiness, AgreesWithTheClosedForm) {
   const MaskCase &c = GetParam();
   DiagnosticCapture dc;
-  std::optional<CheckedSpec> spec =
-      dc.check(specWith(std::string("  param doc: i32[S];\n  mask { ") + c.mask + " }"));
-  ASSERT_TRUE(spec) << c.mask;
-  ASSERT_TRUE(spec->ast->mask);
-  ASSERT_EQ(spec->ast->mask->type, ValueType::Bool);
-  EXPECT_EQ(isMaskEmpty(*spec->ast->mask), c.empty) << c.mask;
-  // Sema warns exactly when the mask is proven empty.
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      dc.compile(specWith(std::string("  param doc: i32[S];\n  mask { ") + c.mask + " }"));
+  ASSERT_TRUE(module) << c.mask;
+  KernelOp kernel = *module->getOps<KernelOp>().begin();
+  EXPECT_EQ(isMaskEmptyEverywhere(kernel), c.empty) << c.mask;
+  // The front end warns exactly when the mask is proven empty.
   EXPECT_EQ(dc.warnings().size(), c.empty ? 1u : 0u) << c.mask;
   if (c.formula) {
     int n = countTrue(c.formula);
@@ -125,14 +128,21 @@ INSTANTIATE_TEST_SUITE_P(
         MaskCase{"kv_idx + kv_idx <= 1 && kv_idx >= 0 && causal", false,
                  [](int64_t q, int64_t kv) { return kv + kv <= 1 && kv >= 0 && causal(q, kv); }}));
 
-TEST(MaskEmptinessDirect, HandBuiltFalseLiteral) {
-  // isMaskEmpty reads constValue: a typed `false` literal is empty, `true` is not.
-  Expr f(Expr::BoolLit, llvm::SMRange());
-  f.type = ValueType::Bool;
-  f.constValue = ConstValue{ValueType::Bool, false, 0, 0};
-  EXPECT_TRUE(isMaskEmpty(f));
-  f.constValue->b = true;
-  EXPECT_FALSE(isMaskEmpty(f));
+TEST(MaskEmptinessDirect, HandBuiltConstantMask) {
+  // On hand-written IR: a mask yielding `false` is empty, `true` is not.
+  for (bool value : {false, true}) {
+    DiagnosticCapture dc;
+    std::string text =
+        "attn.kernel @k attributes {q = #attn.tensor<bf16, 128>, k = #attn.tensor<bf16, 128>, "
+        "v = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, softmax_scale = 0.1 : f64} "
+        "score {\n^bb0(%s: f32, %b: i32, %h: i32, %q: i32, %kv: i32):\n  attn.yield %s : f32\n"
+        "} mask {\n^bb0(%b: i32, %h: i32, %q: i32, %kv: i32):\n  %c = arith.constant " +
+        std::string(value ? "true" : "false") + "\n  attn.yield %c : i1\n}\n";
+    mlir::OwningOpRef<mlir::ModuleOp> module =
+        mlir::parseSourceString<mlir::ModuleOp>(text, &dc.context());
+    ASSERT_TRUE(module);
+    EXPECT_EQ(isMaskEmptyEverywhere(*module->getOps<KernelOp>().begin()), !value);
+  }
 }
 
 } // namespace

@@ -91,9 +91,18 @@ mlir::LogicalResult KernelOp::verify() {
 }
 
 namespace {
-/// Checks that `region` has one block with arguments `args` and yields a value of type `ret`.
+/// "'i32', 'i32'" for a list of types (one type prints as itself).
+std::string typeList(mlir::TypeRange types) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  llvm::interleaveComma(types, os, [&](mlir::Type t) { os << "'" << t << "'"; });
+  return types.size() == 1 ? s : "(" + s + ")";
+}
+
+/// Checks that `region` has one block with arguments `args` and yields values of types `rets`.
 mlir::LogicalResult verifyBody(KernelOp op, mlir::Region &region, llvm::StringRef name,
-                               mlir::TypeRange args, mlir::Type ret, llvm::StringRef argNames) {
+                               mlir::TypeRange args, mlir::TypeRange rets,
+                               llvm::StringRef argNames) {
   mlir::Block &block = region.front();
   if (block.getArgumentTypes() != args)
     return op.emitOpError() << "the " << name << " region must take (" << argNames
@@ -101,29 +110,42 @@ mlir::LogicalResult verifyBody(KernelOp op, mlir::Region &region, llvm::StringRe
   auto yield = llvm::dyn_cast<YieldOp>(block.getTerminator());
   if (!yield)
     return op.emitOpError() << "the " << name << " region must end in attn.yield";
-  if (yield.getValue().getType() != ret)
-    return yield.emitOpError() << "the " << name << " region yields " << ret << ", got "
-                               << yield.getValue().getType();
+  if (yield.getValues().getTypes() != rets)
+    return yield.emitOpError() << "the " << name << " region yields " << typeList(rets)
+                               << ", got " << typeList(yield.getValues().getTypes());
   return mlir::success();
 }
 } // namespace
 
 mlir::LogicalResult KernelOp::verifyRegions() {
   mlir::Builder b(getContext());
-  mlir::Type i32 = b.getI32Type();
+  mlir::Type i32 = b.getI32Type(), i1 = b.getI1Type();
   if (failed(verifyBody(*this, getScore(), "score", {b.getF32Type(), i32, i32, i32, i32},
-                        b.getF32Type(), "s: f32, b, h, q_idx, kv_idx: i32")))
+                        {b.getF32Type()}, "s: f32, b, h, q_idx, kv_idx: i32")) ||
+      failed(verifyBody(*this, getMask(), "mask", {i32, i32, i32, i32}, {i1},
+                        "b, h, q_idx, kv_idx: i32")))
     return mlir::failure();
-  return verifyBody(*this, getMask(), "mask", {i32, i32, i32, i32}, b.getI1Type(),
-                    "b, h, q_idx, kv_idx: i32");
+  if (!getKvBounds().empty() &&
+      failed(verifyBody(*this, getKvBounds(), "kv_bounds", {i32, i32, i32, i32}, {i32, i32},
+                        "b, q_first, q_last, kv_len: i32")))
+    return mlir::failure();
+  if (!getTileClass().empty() &&
+      failed(verifyBody(*this, getTileClass(), "tile_class", {i32, i32, i32, i32, i32}, {i1, i1},
+                        "b, q_first, q_last, kv_first, kv_last: i32")))
+    return mlir::failure();
+  return mlir::success();
 }
 
 void KernelOp::getAsmBlockArgumentNames(mlir::Region &region,
                                         mlir::OpAsmSetValueNameFn setName) {
   static constexpr const char *kScore[] = {"s", "b", "h", "q_idx", "kv_idx"};
   static constexpr const char *kMask[] = {"b", "h", "q_idx", "kv_idx"};
-  llvm::ArrayRef<const char *> names = &region == &getScore() ? llvm::ArrayRef(kScore)
-                                                               : llvm::ArrayRef(kMask);
+  static constexpr const char *kKVBounds[] = {"b", "q_first", "q_last", "kv_len"};
+  static constexpr const char *kTileClass[] = {"b", "q_first", "q_last", "kv_first", "kv_last"};
+  llvm::ArrayRef<const char *> names = &region == &getScore()      ? llvm::ArrayRef(kScore)
+                                       : &region == &getMask()     ? llvm::ArrayRef(kMask)
+                                       : &region == &getKvBounds() ? llvm::ArrayRef(kKVBounds)
+                                                                   : llvm::ArrayRef(kTileClass);
   for (auto [arg, name] : llvm::zip(region.getArguments(), names))
     setName(arg, name);
 }

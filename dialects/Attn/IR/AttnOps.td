@@ -34,6 +34,32 @@ def Attn_KernelOp : Attn_Op<"kernel", [
       attn.yield %0 : i1
     }
     ```
+
+    Two more regions, empty until attn-analyze-mask fills them from the mask and printed only
+    when present, say where the mask can be true, per tile (positions are absolute, boxes
+    inclusive, and every claim holds for every head):
+    - `kv_bounds` takes (b, q_first, q_last, kv_len: i32) and yields (lo, hi: i32): for every
+      q in [q_first, q_last] and 0 <= kv < kv_len, kv < lo or kv >= hi implies that the mask
+      is false. The KV loop of a query tile runs over [lo, hi) clamped to [0, kv_len).
+    - `tile_class` takes (b, q_first, q_last, kv_first, kv_last: i32) and yields
+      (full, empty: i1): full means the mask is true on the whole box
+      [q_first, q_last] x [kv_first, kv_last], empty that it is false on all of it; neither
+      means partial. Both are never true for a non-empty box.
+
+    ```mlir
+    } kv_bounds {
+    ^bb0(%b: i32, %q_first: i32, %q_last: i32, %kv_len: i32):
+      %c0 = arith.constant 0 : i32
+      %c1 = arith.constant 1 : i32
+      %0 = arith.addi %q_last, %c1 : i32
+      attn.yield %c0, %0 : i32, i32
+    } tile_class {
+    ^bb0(%b: i32, %q_first: i32, %q_last: i32, %kv_first: i32, %kv_last: i32):
+      %0 = arith.cmpi sle, %kv_last, %q_first : i32
+      %1 = arith.cmpi slt, %q_last, %kv_first : i32
+      attn.yield %0, %1 : i1, i1
+    }
+    ```
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
                        Attn_TensorAttr:$q, Attn_TensorAttr:$k, Attn_TensorAttr:$v,
@@ -45,8 +71,12 @@ def Attn_KernelOp : Attn_Op<"kernel", [
                        OptionalAttr<I64Attr>:$page_size,
                        DefaultValuedAttr<Attn_ParamArrayAttr, "{}">:$params,
                        OptionalAttr<Attn_ScalePlanAttr>:$scales);
-  let regions = (region SizedRegion<1>:$score, SizedRegion<1>:$mask);
-  let assemblyFormat = "$sym_name attr-dict-with-keyword `score` $score `mask` $mask";
+  let regions = (region SizedRegion<1>:$score, SizedRegion<1>:$mask,
+                        MaxSizedRegion<1>:$kv_bounds, MaxSizedRegion<1>:$tile_class);
+  let assemblyFormat = [{
+    $sym_name attr-dict-with-keyword `score` $score `mask` $mask
+    (`kv_bounds` $kv_bounds^)? (`tile_class` $tile_class^)?
+  }];
   let hasVerifier = 1;
   let hasRegionVerifier = 1;
   let extraClassDeclaration = [{
@@ -58,9 +88,21 @@ def Attn_KernelOp : Attn_Op<"kernel", [
 }
 
 def Attn_YieldOp : Attn_Op<"yield", [Pure, Terminator, ReturnLike, HasParent<"KernelOp">]> {
-  let summary = "the value of a score or mask region";
-  let arguments = (ins AnyType:$value);
-  let assemblyFormat = "$value attr-dict `:` type($value)";
+  let summary = "the values of a kernel region";
+  let description = [{
+    Ends each region of attn.kernel: one value for `score` (f32) and `mask` (i1), two for
+    `kv_bounds` (lo, hi: i32) and `tile_class` (full, empty: i1). The kernel's verifier checks
+    the count and types.
+  }];
+  let arguments = (ins Variadic<AnyType>:$values);
+  let assemblyFormat = "attr-dict ($values^ `:` type($values))?";
+  let extraClassDeclaration = [{
+    /// The one value of a score or mask region.
+    ::mlir::Value getValue() {
+      assert(getValues().size() == 1 && "a score or mask yield has one value");
+      return getValues().front();
+    }
+  }];
 }
 
 def Attn_ParamReadOp : Attn_Op<"param_read", [Pure]> {

@@ -26,4 +26,64 @@ def AttnFoldScales : Pass<"attn-fold-scales", "::mlir::ModuleOp"> {
   }];
 }
 
+def AttnSelectConfig : Pass<"attn-select-config", "::mlir::ModuleOp"> {
+  let summary = "Choose tile sizes, warps, stages and GQA head packing for each kernel";
+  let description = [{
+    Annotates every attn.kernel with a `config` dictionary for the arch: by head dim, 128 query
+    rows on 4 warps with 64 (d <= 64) or 32 (d <= 128) keys per tile, or 64 x 32 beyond; the query heads of a fixed GQA group (up to 8) packed into one CTA so they share
+    each K/V tile. Every option overrides its field; an illegal result is an error naming it.
+
+    Before:
+      attn.kernel @causal attributes {q = #attn.tensor<bf16, 128>, ...} ...
+    After (--attn-select-config=arch=sm_90a):
+      attn.kernel @causal attributes {config = {arch = "sm_90a", block_m = 128 : i64,
+        block_n = 32 : i64, heads_per_tile = 1 : i64, stages = 1 : i64, warps = 4 : i64},
+        q = #attn.tensor<bf16, 128>, ...} ...
+  }];
+  let options = [
+    Option<"arch", "arch", "std::string", "\"sm_90a\"", "target architecture (sm_80 ... sm_90a)">,
+    Option<"blockM", "block-m", "int64_t", "0", "query rows per CTA (0: choose)">,
+    Option<"blockN", "block-n", "int64_t", "0", "keys per KV tile (0: choose)">,
+    Option<"warps", "warps", "int64_t", "0", "warps per CTA (0: choose)">,
+    Option<"stages", "stages", "int64_t", "0", "K/V tile buffers (0: choose)">,
+    Option<"headsPerTile", "heads-per-tile", "int64_t", "0", "GQA heads per CTA (0: choose)">,
+  ];
+}
+
+def AttnAnalyzeMask : Pass<"attn-analyze-mask", "::mlir::ModuleOp"> {
+  let summary = "Derive per-tile KV loop bounds and full/empty tile classes from the mask";
+  let description = [{
+    Fills the `kv_bounds` and `tile_class` regions of every attn.kernel from its mask, by
+    interval reasoning over boxes of (q_idx, kv_idx, q_idx - kv_idx): `kv_bounds` gives, for a
+    query tile [q_first, q_last], the keys [lo, hi) outside which the mask is false (the KV loop
+    bounds: masked tiles outside are never loaded); `tile_class` says whether the mask is true
+    on a whole tile (no per-element mask), false on all of it (skip) or neither. The built-ins
+    (causal, sliding_window, prefix_lm, chunked) and comparisons of linear forms of q_idx and
+    kv_idx have closed forms; a window, prefix or chunk size may be a param read at b. The rest
+    (doc[q_idx] == doc[kv_idx], anything of h) may be true anywhere. Each result is sound: a
+    key outside [lo, hi) or a tile called empty is masked out, a tile called full is not.
+
+    Before:
+      attn.kernel @causal attributes {...} score {...} mask {
+      ^bb0(%b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+        %0 = attn.causal %q_idx, %kv_idx
+        attn.yield %0 : i1
+      }
+    After:
+      attn.kernel @causal attributes {...} score {...} mask {...} kv_bounds {
+      ^bb0(%b: i32, %q_first: i32, %q_last: i32, %kv_len: i32):
+        %c0_i32 = arith.constant 0 : i32
+        %c1_i32 = arith.constant 1 : i32
+        %0 = arith.addi %q_last, %c1_i32 : i32
+        attn.yield %c0_i32, %0 : i32, i32
+      } tile_class {
+      ^bb0(%b: i32, %q_first: i32, %q_last: i32, %kv_first: i32, %kv_last: i32):
+        %0 = arith.cmpi sle, %kv_last, %q_first : i32
+        %1 = arith.cmpi slt, %q_last, %kv_first : i32
+        attn.yield %0, %1 : i1, i1
+      }
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::math::MathDialect"];
+}
+
 #endif // ATTN_TRANSFORMS_PASSES_TD

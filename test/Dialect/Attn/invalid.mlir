@@ -138,3 +138,76 @@ attn.kernel @page attributes {q = #attn.tensor<bf16, 128>, k = #attn.tensor<bf16
   %t = arith.constant true
   attn.yield %t : i1
 }
+
+// -----
+
+attn.kernel @two_scores attributes {q = #attn.tensor<bf16, 128>, k = #attn.tensor<bf16, 128>, v = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, softmax_scale = 0.1 : f64} score {
+^bb0(%s: f32, %b: i32, %h: i32, %q: i32, %kv: i32):
+  // expected-error @+1 {{'attn.yield' op the score region yields 'f32', got ('f32', 'f32')}}
+  attn.yield %s, %s : f32, f32
+} mask {
+^bb0(%b: i32, %h: i32, %q: i32, %kv: i32):
+  %t = arith.constant true
+  attn.yield %t : i1
+}
+
+// -----
+
+// expected-error @+1 {{'attn.kernel' op the kv_bounds region must take (b, q_first, q_last, kv_len: i32), got 3 arguments}}
+attn.kernel @kv_bounds_args attributes {q = #attn.tensor<bf16, 128>, k = #attn.tensor<bf16, 128>, v = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, softmax_scale = 0.1 : f64} score {
+^bb0(%s: f32, %b: i32, %h: i32, %q: i32, %kv: i32):
+  attn.yield %s : f32
+} mask {
+^bb0(%b: i32, %h: i32, %q: i32, %kv: i32):
+  %t = arith.constant true
+  attn.yield %t : i1
+} kv_bounds {
+^bb0(%b: i32, %q_first: i32, %q_last: i32):
+  attn.yield %q_first, %q_last : i32, i32
+}
+
+// -----
+
+attn.kernel @kv_bounds_one attributes {q = #attn.tensor<bf16, 128>, k = #attn.tensor<bf16, 128>, v = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, softmax_scale = 0.1 : f64} score {
+^bb0(%s: f32, %b: i32, %h: i32, %q: i32, %kv: i32):
+  attn.yield %s : f32
+} mask {
+^bb0(%b: i32, %h: i32, %q: i32, %kv: i32):
+  %t = arith.constant true
+  attn.yield %t : i1
+} kv_bounds {
+^bb0(%b: i32, %q_first: i32, %q_last: i32, %kv_len: i32):
+  // expected-error @+1 {{'attn.yield' op the kv_bounds region yields ('i32', 'i32'), got 'i32'}}
+  attn.yield %kv_len : i32
+}
+
+// -----
+
+// expected-error @+1 {{'attn.kernel' op the tile_class region must take (b, q_first, q_last, kv_first, kv_last: i32), got 5 arguments}}
+attn.kernel @tile_class_args attributes {q = #attn.tensor<bf16, 128>, k = #attn.tensor<bf16, 128>, v = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, softmax_scale = 0.1 : f64} score {
+^bb0(%s: f32, %b: i32, %h: i32, %q: i32, %kv: i32):
+  attn.yield %s : f32
+} mask {
+^bb0(%b: i32, %h: i32, %q: i32, %kv: i32):
+  %t = arith.constant true
+  attn.yield %t : i1
+} tile_class {
+^bb0(%b: i32, %q_first: i32, %q_last: i32, %kv_first: i32, %kv_last: i64):
+  %t = arith.constant true
+  attn.yield %t, %t : i1, i1
+}
+
+// -----
+
+attn.kernel @tile_class_types attributes {q = #attn.tensor<bf16, 128>, k = #attn.tensor<bf16, 128>, v = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, softmax_scale = 0.1 : f64} score {
+^bb0(%s: f32, %b: i32, %h: i32, %q: i32, %kv: i32):
+  attn.yield %s : f32
+} mask {
+^bb0(%b: i32, %h: i32, %q: i32, %kv: i32):
+  %t = arith.constant true
+  attn.yield %t : i1
+} tile_class {
+^bb0(%b: i32, %q_first: i32, %q_last: i32, %kv_first: i32, %kv_last: i32):
+  // expected-error @+1 {{'attn.yield' op the tile_class region yields ('i1', 'i1'), got ('i32', 'i32')}}
+  attn.yield %q_first, %q_last : i32, i32
+}

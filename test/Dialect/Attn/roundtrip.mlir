@@ -51,3 +51,50 @@ attn.kernel @everything attributes {
   %8 = arith.andi %7, %4 : i1
   attn.yield %8 : i1
 }
+
+// The kv_bounds and tile_class regions (as attn-analyze-mask fills them) print after the mask,
+// each only when present.
+// CHECK-LABEL: attn.kernel @analyzed
+// CHECK:      } kv_bounds {
+// CHECK-NEXT: ^bb0(%b: i32, %q_first: i32, %q_last: i32, %kv_len: i32):
+// CHECK:        attn.yield %{{.*}}, %{{.*}} : i32, i32
+// CHECK-NEXT: } tile_class {
+// CHECK-NEXT: ^bb0(%b: i32, %q_first: i32, %q_last: i32, %kv_first: i32, %kv_last: i32):
+// CHECK:        attn.yield %{{.*}}, %{{.*}} : i1, i1
+attn.kernel @analyzed attributes {q = #attn.tensor<bf16, 128>, k = #attn.tensor<bf16, 128>, v = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, softmax_scale = 0.125 : f64} score {
+^bb0(%s: f32, %b: i32, %h: i32, %q: i32, %kv: i32):
+  attn.yield %s : f32
+} mask {
+^bb0(%b: i32, %h: i32, %q: i32, %kv: i32):
+  %0 = attn.causal %q, %kv
+  attn.yield %0 : i1
+} kv_bounds {
+^bb0(%b: i32, %qf: i32, %ql: i32, %n: i32):
+  %c0 = arith.constant 0 : i32
+  %c1 = arith.constant 1 : i32
+  %hi = arith.addi %ql, %c1 : i32
+  attn.yield %c0, %hi : i32, i32
+} tile_class {
+^bb0(%b: i32, %qf: i32, %ql: i32, %kf: i32, %kl: i32):
+  %full = arith.cmpi sle, %kl, %qf : i32
+  %empty = arith.cmpi slt, %ql, %kf : i32
+  attn.yield %full, %empty : i1, i1
+}
+
+// Only tile_class present.
+// CHECK-LABEL: attn.kernel @tile_class_only
+// CHECK-NOT:  kv_bounds
+// CHECK:      } tile_class {
+attn.kernel @tile_class_only attributes {q = #attn.tensor<bf16, 128>, k = #attn.tensor<bf16, 128>, v = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, softmax_scale = 0.125 : f64} score {
+^bb0(%s: f32, %b: i32, %h: i32, %q: i32, %kv: i32):
+  attn.yield %s : f32
+} mask {
+^bb0(%b: i32, %h: i32, %q: i32, %kv: i32):
+  %t = arith.constant true
+  attn.yield %t : i1
+} tile_class {
+^bb0(%b: i32, %qf: i32, %ql: i32, %kf: i32, %kl: i32):
+  %t = arith.constant true
+  %f = arith.constant false
+  attn.yield %t, %f : i1, i1
+}

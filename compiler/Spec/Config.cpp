@@ -1,0 +1,80 @@
+//===- Config.cpp - Tile sizes and path of one kernel ---------------------===//
+#include "compiler/Spec/Config.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace attn;
+
+namespace {
+int64_t roundUp16(int64_t d) { return (d + 15) / 16 * 16; }
+/// Shared row stride in elements: an odd number of 16-byte chunks (Layout.h's stride()).
+int64_t rowStride(int64_t d) { return ((d / 8) % 2 ? d / 8 : d / 8 + 1) * 8; }
+} // namespace
+
+KernelConfig attn::selectConfig(const Signature &sig, const ConfigOverrides &o) {
+  KernelConfig c;
+  int64_t d = std::max(sig.q.headDim, sig.v.headDim);
+  if (d <= 64) {
+    c.blockM = 128, c.blockN = 64, c.warps = 4;
+  } else if (d <= 128) {
+    c.blockM = 128, c.blockN = 32, c.warps = 4;
+  } else {
+    c.blockM = 64, c.blockN = 32, c.warps = 4;
+  }
+  c.stages = 1;
+  if (sig.gqa && *sig.gqa > 1 && *sig.gqa <= 8)
+    c.headsPerTile = *sig.gqa;
+  c.arch = o.arch;
+  if (o.blockM) c.blockM = *o.blockM;
+  if (o.blockN) c.blockN = *o.blockN;
+  if (o.warps) c.warps = *o.warps;
+  if (o.stages) c.stages = *o.stages;
+  if (o.headsPerTile) c.headsPerTile = *o.headsPerTile;
+  return c;
+}
+
+std::string attn::checkConfig(const KernelConfig &c, const Signature &sig) {
+  if (c.warps < 1 || c.warps > 16)
+    return llvm::formatv("warps = {0}: use 1 to 16", c.warps);
+  if (c.blockM < 16 || c.blockM % (16 * c.warps) != 0)
+    return llvm::formatv("block_m = {0} must be a positive multiple of 16 * warps = {1}", c.blockM,
+                         16 * c.warps);
+  if (c.blockN < 16 || c.blockN % 16 != 0 || c.blockN > 256)
+    return llvm::formatv("block_n = {0} must be a multiple of 16 from 16 to 256", c.blockN);
+  if (c.stages != 1)
+    return llvm::formatv("stages = {0}: the mma.sync path keeps one K and one V tile (stages = 1)",
+                         c.stages);
+  if (c.headsPerTile < 1 || c.blockM % c.headsPerTile != 0)
+    return llvm::formatv("heads_per_tile = {0} must divide block_m = {1}", c.headsPerTile, c.blockM);
+  if (c.headsPerTile > 1 && (!sig.gqa || *sig.gqa % c.headsPerTile != 0))
+    return llvm::formatv("heads_per_tile = {0} must divide the spec's gqa ratio{1}", c.headsPerTile,
+                         sig.gqa ? llvm::formatv(" {0}", *sig.gqa).str() : " (the spec fixes none)");
+  if (c.arch != "sm_80" && c.arch != "sm_86" && c.arch != "sm_89" && c.arch != "sm_90" &&
+      c.arch != "sm_90a" && c.arch != "sm_100a" && c.arch != "sm_120")
+    return llvm::formatv("arch '{0}' is not supported: use sm_80, sm_86, sm_89, sm_90, sm_90a, "
+                         "sm_100a or sm_120",
+                         c.arch);
+  if (!mmaType(sig))
+    return "f32 q/k/v have no tensor-core path yet: store q, k and v as bf16, f16 or fp8";
+  if (isFP8(sig.k.dtype) || isFP8(sig.v.dtype) || isFP8(sig.q.dtype) || isFP8(sig.out.dtype))
+    if (c.arch == "sm_80" || c.arch == "sm_86")
+      return llvm::formatv("fp8 tensors need sm_89 or newer, not {0}", c.arch);
+  return "";
+}
+
+std::optional<DType> attn::mmaType(const Signature &sig) {
+  for (DType t : {sig.q.dtype, sig.k.dtype, sig.v.dtype})
+    if (t == DType::F32)
+      return std::nullopt;
+  return sig.q.dtype == DType::F16 ? DType::F16 : DType::BF16;
+}
+
+int64_t attn::sharedBytes(const KernelConfig &c, const Signature &sig) {
+  int64_t dqk = roundUp16(sig.q.headDim), dv = roundUp16(sig.v.headDim);
+  int64_t bytes = c.blockM * rowStride(dqk) * 2 + c.blockN * rowStride(dqk) * 2 +
+                  c.blockN * rowStride(dv) * 2;
+  if (isFP8(sig.q.dtype)) bytes += c.blockM * dqk;
+  if (isFP8(sig.k.dtype)) bytes += c.blockN * dqk;
+  if (isFP8(sig.v.dtype)) bytes += c.blockN * dv;
+  return bytes;
+}

@@ -1,0 +1,48 @@
+//===- Config.h - Tile sizes and path of one kernel -------------*- C++ -*-===//
+#ifndef ATTN_SPEC_CONFIG_H
+#define ATTN_SPEC_CONFIG_H
+
+#include "compiler/Spec/Signature.h"
+
+#include <optional>
+#include <string>
+
+namespace attn {
+
+/// Tile sizes and path of one kernel: attn-select-config's choice, or the caller's override.
+struct KernelConfig {
+  int64_t blockM = 0;       ///< query rows per CTA (positions x packed heads)
+  int64_t blockN = 0;       ///< keys per KV tile
+  int64_t warps = 0;        ///< warps per CTA
+  int64_t stages = 0;       ///< K and V tile buffers (1: V(n) loads under Q.K(n), K(n+1) under P.V(n))
+  int64_t headsPerTile = 1; ///< query heads of one GQA group packed into a CTA's rows
+  std::string arch;         ///< sm_90a, sm_80, ...
+};
+
+/// What a caller may choose; unset fields are attn-select-config's.
+struct ConfigOverrides {
+  std::string arch = "sm_90a";
+  std::optional<int64_t> blockM, blockN, warps, stages, headsPerTile;
+};
+
+/// The config for a signature on an arch (mma.sync m16n8k16 tiles): 128 query rows on 4 warps,
+/// 32 rows per warp, so that each K/V fragment read from shared memory feeds two MMAs; keys per
+/// tile as many as fit the S and O fragments in 255 registers without spills (64 for head dims
+/// up to 64, 32 up to 128), 64 x 32 beyond; two CTAs per SM. The heads of a fixed GQA group
+/// (up to 8) share a CTA and its K/V tiles. Overrides replace any field.
+KernelConfig selectConfig(const Signature &sig, const ConfigOverrides &overrides);
+
+/// Why `config` cannot run `sig` (tile shapes the library cannot build), or empty.
+std::string checkConfig(const KernelConfig &config, const Signature &sig);
+
+/// The MMA operand type: bf16 for bf16 and fp8 q (e4m3 and e5m2 values are bf16 values),
+/// f16 for f16 q. F32 q has no tensor-core path (nullopt).
+std::optional<DType> mmaType(const Signature &sig);
+
+/// Dynamic shared memory of a kernel, in bytes: the formula of the device library's Layout.h
+/// (which static_asserts that the two agree).
+int64_t sharedBytes(const KernelConfig &config, const Signature &sig);
+
+} // namespace attn
+
+#endif // ATTN_SPEC_CONFIG_H
