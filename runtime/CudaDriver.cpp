@@ -20,7 +20,11 @@ constexpr CUresult CUDA_SUCCESS = 0;
 constexpr int CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16;
 constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75;
 constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76;
+constexpr int CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN = 97;
+constexpr int CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK = 0;
 constexpr int CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
+constexpr int CU_POINTER_ATTRIBUTE_MEMORY_TYPE = 2;
+constexpr int CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL = 9;
 } // namespace
 
 struct CudaDriver::Fns {
@@ -34,14 +38,19 @@ struct CudaDriver::Fns {
   CUresult (*ctxSetCurrent)(CUcontext);
   CUresult (*ctxSynchronize)();
   CUresult (*moduleLoadData)(CUmodule *, const void *);
+  CUresult (*moduleUnload)(CUmodule);
   CUresult (*moduleGetFunction)(CUfunction *, CUmodule, const char *);
   CUresult (*funcSetAttribute)(CUfunction, int, int);
+  CUresult (*funcGetAttribute)(int *, int, CUfunction);
   CUresult (*launchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned,
                            unsigned, unsigned, CUstream, void **, void **);
   CUresult (*memAlloc)(CUdeviceptr *, size_t);
   CUresult (*memFree)(CUdeviceptr);
   CUresult (*memcpyHtoD)(CUdeviceptr, const void *, size_t);
   CUresult (*memcpyDtoH)(void *, CUdeviceptr, size_t);
+  CUresult (*memcpyDtoHAsync)(void *, CUdeviceptr, size_t, CUstream);
+  CUresult (*streamSynchronize)(CUstream);
+  CUresult (*pointerGetAttributes)(unsigned, int *, void **, CUdeviceptr);
 };
 
 llvm::Error CudaDriver::check(int rc, const char *what) const {
@@ -69,13 +78,18 @@ llvm::Error CudaDriver::init(int ordinal) {
   bind(fns->ctxSetCurrent, "cuCtxSetCurrent");
   bind(fns->ctxSynchronize, "cuCtxSynchronize");
   bind(fns->moduleLoadData, "cuModuleLoadData");
+  bind(fns->moduleUnload, "cuModuleUnload");
   bind(fns->moduleGetFunction, "cuModuleGetFunction");
   bind(fns->funcSetAttribute, "cuFuncSetAttribute");
+  bind(fns->funcGetAttribute, "cuFuncGetAttribute");
   bind(fns->launchKernel, "cuLaunchKernel");
   bind(fns->memAlloc, "cuMemAlloc_v2");
   bind(fns->memFree, "cuMemFree_v2");
   bind(fns->memcpyHtoD, "cuMemcpyHtoD_v2");
   bind(fns->memcpyDtoH, "cuMemcpyDtoH_v2");
+  bind(fns->memcpyDtoHAsync, "cuMemcpyDtoHAsync_v2");
+  bind(fns->streamSynchronize, "cuStreamSynchronize");
+  bind(fns->pointerGetAttributes, "cuPointerGetAttributes");
   if (err)
     return err;
   if (llvm::Error e = check(fns->init(0), "cuInit"))
@@ -93,10 +107,13 @@ llvm::Error CudaDriver::init(int ordinal) {
     return e;
   for (auto [out, attr] : {std::pair{&major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR},
                            std::pair{&minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR},
-                           std::pair{&sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT}})
+                           std::pair{&sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT},
+                           std::pair{&sharedOptin,
+                                     CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN}})
     if (llvm::Error e = check(fns->deviceGetAttribute(out, attr, dev), "cuDeviceGetAttribute"))
       return e;
   cc = major * 10 + minor;
+  device = ordinal;
   if (llvm::Error e = check(fns->primaryCtxRetain(&ctx, dev), "cuDevicePrimaryCtxRetain"))
     return e;
   return makeCurrent();
@@ -132,6 +149,10 @@ llvm::Expected<CUmodule> CudaDriver::loadModule(const std::vector<char> &cubin) 
   return m;
 }
 
+llvm::Error CudaDriver::unloadModule(CUmodule module) const {
+  return check(fns->moduleUnload(module), "cuModuleUnload");
+}
+
 llvm::Expected<CUfunction> CudaDriver::function(CUmodule module, const char *name) const {
   CUfunction f = nullptr;
   if (llvm::Error e = check(fns->moduleGetFunction(&f, module, name),
@@ -145,6 +166,14 @@ llvm::Error CudaDriver::setMaxDynamicSharedMemory(CUfunction f, int bytes) const
                "cuFuncSetAttribute(MAX_DYNAMIC_SHARED_SIZE_BYTES)");
 }
 
+llvm::Expected<int> CudaDriver::maxThreadsPerBlock(CUfunction f) const {
+  int n = 0;
+  if (llvm::Error e = check(fns->funcGetAttribute(&n, CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK, f),
+                            "cuFuncGetAttribute(MAX_THREADS_PER_BLOCK)"))
+    return std::move(e);
+  return n;
+}
+
 llvm::Error CudaDriver::launch(CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
                                unsigned shared, CUstream stream, void **args) const {
   return check(fns->launchKernel(f, gx, gy, gz, bx, 1, 1, shared, stream, args, nullptr),
@@ -153,6 +182,10 @@ llvm::Error CudaDriver::launch(CUfunction f, unsigned gx, unsigned gy, unsigned 
 
 llvm::Error CudaDriver::synchronize() const {
   return check(fns->ctxSynchronize(), "cuCtxSynchronize");
+}
+
+llvm::Error CudaDriver::synchronize(CUstream stream) const {
+  return check(fns->streamSynchronize(stream), "cuStreamSynchronize");
 }
 
 llvm::Expected<CUdeviceptr> CudaDriver::alloc(size_t bytes) const {
@@ -170,4 +203,28 @@ llvm::Error CudaDriver::copyToDevice(CUdeviceptr dst, const void *src, size_t by
 
 llvm::Error CudaDriver::copyToHost(void *dst, CUdeviceptr src, size_t bytes) const {
   return check(fns->memcpyDtoH(dst, src, bytes), "cuMemcpyDtoH");
+}
+
+llvm::Error CudaDriver::copyToHostOnStream(void *dst, CUdeviceptr src, size_t bytes,
+                                           CUstream stream) const {
+  if (llvm::Error e = check(fns->memcpyDtoHAsync(dst, src, bytes, stream), "cuMemcpyDtoHAsync"))
+    return e;
+  return synchronize(stream);
+}
+
+llvm::Expected<int> CudaDriver::pointerDevice(const void *p) const {
+  // The plural call answers "memory type 0" for memory the driver does not know, where the
+  // singular one fails the call (which compute-sanitizer then reports as an error).
+  int attrs[] = {CU_POINTER_ATTRIBUTE_MEMORY_TYPE, CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL};
+  unsigned memoryType = 0;
+  int ordinal = -1;
+  void *data[] = {&memoryType, &ordinal};
+  if (llvm::Error e = check(fns->pointerGetAttributes(2, attrs, data,
+                                                      reinterpret_cast<CUdeviceptr>(p)),
+                            "cuPointerGetAttributes(MEMORY_TYPE, DEVICE_ORDINAL)"))
+    return std::move(e);
+  if (memoryType == 0)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "the CUDA driver does not know this address");
+  return ordinal;
 }

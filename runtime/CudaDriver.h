@@ -31,21 +31,34 @@ public:
   /// Compute capability, e.g. 90 for sm_90, and the multiprocessor count.
   int computeCapability() const { return cc; }
   int multiprocessors() const { return sms; }
+  /// The device's ordinal, and the most shared memory a block may opt in to
+  /// (CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN).
+  int ordinal() const { return device; }
+  int maxSharedMemoryPerBlockOptin() const { return sharedOptin; }
   /// Makes this driver's context current on the calling thread.
   llvm::Error makeCurrent() const;
 
   llvm::Expected<CUmodule> loadModule(const std::vector<char> &cubin) const;
+  llvm::Error unloadModule(CUmodule module) const;
   llvm::Expected<CUfunction> function(CUmodule module, const char *name) const;
   /// Raises the function's dynamic shared-memory limit to `bytes`.
   llvm::Error setMaxDynamicSharedMemory(CUfunction f, int bytes) const;
+  /// The most threads a block of `f` may have (its registers may allow fewer than 1024).
+  llvm::Expected<int> maxThreadsPerBlock(CUfunction f) const;
   llvm::Error launch(CUfunction f, unsigned gridX, unsigned gridY, unsigned gridZ,
                      unsigned blockX, unsigned sharedBytes, CUstream stream, void **args) const;
   llvm::Error synchronize() const;
+  llvm::Error synchronize(CUstream stream) const;
 
   llvm::Expected<CUdeviceptr> alloc(size_t bytes) const;
   llvm::Error free(CUdeviceptr p) const;
   llvm::Error copyToDevice(CUdeviceptr dst, const void *src, size_t bytes) const;
   llvm::Error copyToHost(void *dst, CUdeviceptr src, size_t bytes) const;
+  /// Copies to the host in `stream`'s order and waits for it (after the stream's earlier work).
+  llvm::Error copyToHostOnStream(void *dst, CUdeviceptr src, size_t bytes, CUstream stream) const;
+  /// The ordinal of the device whose memory `p` is (CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL through
+  /// cuPointerGetAttributes); an error when `p` is not memory the driver knows.
+  llvm::Expected<int> pointerDevice(const void *p) const;
 
 private:
   explicit CudaDriver(DynamicLibrary lib) : lib(std::move(lib)) {}
@@ -56,7 +69,7 @@ private:
   DynamicLibrary lib;
   std::shared_ptr<Fns> fns;
   CUcontext ctx = nullptr;
-  int cc = 0, sms = 0;
+  int cc = 0, sms = 0, device = 0, sharedOptin = 0;
 };
 
 } // namespace attn::rt

@@ -1,0 +1,229 @@
+"""attn: compile attention specs at run time and launch them on torch tensors.
+
+A thin ctypes layer over the C ABI (libattn.so, runtime/include/attn/attn.h); importing it
+compiles nothing and needs neither torch nor a GPU. The library is found through $ATTN_LIBRARY,
+then next to this package, then in the release bundle's lib/.
+
+    import attn, torch
+    kernel = attn.compile("examples/causal.attn")     # a path, or the spec's text
+    out = kernel(q, k, v)                              # q [B, Sq, Hq, D], k/v [B, Skv, Hkv, D]
+    out, lse = kernel_with_lse(q, k, v)                # when the spec declares lse
+
+CUDA tensors run on the current torch stream of their device; CPU tensors run the host build of
+the same kernel (compiled with $CXX, else c++). Every error raises attn.Error with the runtime's
+message: compile errors as `<spec>:line:col: error: ...`, launch errors naming the argument.
+"""
+
+import ctypes
+import os
+
+__all__ = ["Error", "Kernel", "compile", "library_path"]
+
+MAX_RANK = 4
+HOST = -1
+
+# attn_dtype codes, by the name torch gives each dtype (str(torch.bfloat16) == "torch.bfloat16").
+_DTYPES = {"float32": 0, "float16": 1, "bfloat16": 2, "float8_e4m3fn": 3, "float8_e5m2": 4,
+           "int32": 5}
+_DTYPE_NAMES = {code: name for name, code in _DTYPES.items()}
+
+
+class Error(RuntimeError):
+    """A compile or launch error; the message is the runtime's text."""
+
+
+class _Tensor(ctypes.Structure):
+    _fields_ = [("data", ctypes.c_void_p), ("dtype", ctypes.c_int32),
+                ("device", ctypes.c_int32), ("rank", ctypes.c_int32),
+                ("shape", ctypes.c_int64 * MAX_RANK), ("stride", ctypes.c_int64 * MAX_RANK)]
+
+
+class _Param(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("tensor", _Tensor)]
+
+
+_P = ctypes.POINTER(_Tensor)
+
+
+class _Launch(ctypes.Structure):
+    _fields_ = [("q", _Tensor), ("k", _Tensor), ("v", _Tensor), ("out", _Tensor),
+                ("lse", _P), ("q_scale", _P), ("k_scale", _P), ("v_scale", _P),
+                ("out_scale", _P), ("cu_seqlens_q", _P), ("cu_seqlens_kv", _P),
+                ("seqlens_kv", _P), ("block_table", _P),
+                ("params", ctypes.POINTER(_Param)), ("num_params", ctypes.c_int32),
+                ("max_seqlen_q", ctypes.c_int64), ("max_seqlen_kv", ctypes.c_int64),
+                ("skip_metadata_check", ctypes.c_int32)]
+
+
+class _Info(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_int32) for name in (
+        "q_dtype", "k_dtype", "v_dtype", "out_dtype", "head_dim_qk", "head_dim_v", "lse",
+        "ragged", "page_size", "gqa", "num_params")]
+
+
+_lib = None
+
+
+def _candidates():
+    here = os.path.dirname(os.path.abspath(__file__))
+    env = os.environ.get("ATTN_LIBRARY")
+    if env:
+        yield env
+    yield os.path.join(here, "libattn.so")
+    yield os.path.join(here, "..", "..", "lib", "libattn.so")  # bundle: python/attn -> lib/
+
+
+def library_path():
+    """The libattn.so this module uses (loading it on first use)."""
+    return _library()._name
+
+
+def _library():
+    global _lib
+    if _lib is not None:
+        return _lib
+    tried = []
+    for path in _candidates():
+        if not os.path.exists(path):
+            tried.append(f"{path}: not found")
+            continue
+        try:
+            lib = ctypes.CDLL(os.path.abspath(path))
+        except OSError as e:
+            tried.append(f"{path}: {e}")
+            continue
+        kernel_p = ctypes.c_void_p
+        for name, args, res in [
+                ("attn_compile", [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(kernel_p)],
+                 ctypes.c_int),
+                ("attn_compile_file", [ctypes.c_char_p, ctypes.c_char_p,
+                                       ctypes.POINTER(kernel_p)], ctypes.c_int),
+                ("attn_launch", [kernel_p, ctypes.POINTER(_Launch), ctypes.c_void_p],
+                 ctypes.c_int),
+                ("attn_kernel_source", [kernel_p], ctypes.c_char_p),
+                ("attn_kernel_name", [kernel_p], ctypes.c_char_p),
+                ("attn_kernel_get_info", [kernel_p, ctypes.POINTER(_Info)], ctypes.c_int),
+                ("attn_last_error", [], ctypes.c_char_p),
+                ("attn_kernel_free", [kernel_p], None)]:
+            fn = getattr(lib, name)
+            fn.argtypes, fn.restype = args, res
+        _lib = lib
+        return lib
+    raise Error("cannot find libattn.so; set ATTN_LIBRARY to its path. Tried:\n  " +
+                "\n  ".join(tried))
+
+
+def _check(status):
+    if status != 0:
+        raise Error(_library().attn_last_error().decode(errors="replace"))
+
+
+def _dtype_code(t, name):
+    dtype = str(t.dtype).replace("torch.", "")
+    if dtype not in _DTYPES:
+        raise Error(f"{name}: dtype {dtype} is not one attn takes ({', '.join(_DTYPES)})")
+    return _DTYPES[dtype]
+
+
+def _device(t):
+    d = t.device
+    return d.index if d.type == "cuda" else HOST
+
+
+def _tensor(t, name):
+    """A torch (or torch-like: data_ptr, shape, stride, dtype, device) tensor as an attn_tensor."""
+    if len(t.shape) > MAX_RANK:
+        raise Error(f"{name}: {len(t.shape)} dimensions; a tensor has at most {MAX_RANK}")
+    c = _Tensor()
+    c.data = t.data_ptr() or None
+    c.dtype = _dtype_code(t, name)
+    c.device = _device(t)
+    c.rank = len(t.shape)
+    for i, (n, s) in enumerate(zip(t.shape, t.stride())):
+        c.shape[i], c.stride[i] = n, s
+    return c
+
+
+class Kernel:
+    """A compiled spec. Call it on tensors to launch it; thread-safe."""
+
+    def __init__(self, handle):
+        self._handle = handle
+        info = _Info()
+        _check(_library().attn_kernel_get_info(handle, ctypes.byref(info)))
+        self.info = info
+
+    def __del__(self):
+        if getattr(self, "_handle", None) and _lib is not None:
+            _lib.attn_kernel_free(self._handle)
+            self._handle = None
+
+    @property
+    def name(self):
+        """The kernel's entry point."""
+        return _library().attn_kernel_name(self._handle).decode()
+
+    @property
+    def source(self):
+        """The generated CUDA C++ (also what the host build compiles)."""
+        return _library().attn_kernel_source(self._handle).decode()
+
+    @property
+    def has_lse(self):
+        return bool(self.info.lse)
+
+    def __call__(self, q, k, v, out=None, *, lse=None, q_scale=None, k_scale=None, v_scale=None,
+                 out_scale=None, cu_seqlens_q=None, cu_seqlens_kv=None, seqlens_kv=None,
+                 block_table=None, max_seqlen_q=None, max_seqlen_kv=None, check_metadata=True,
+                 **params):
+        """Launches on q, k, v (layouts as in attn.h). Allocates out (and lse, when the spec
+        declares it) if not given; returns out, or (out, lse). CUDA launches are asynchronous
+        on torch.cuda.current_stream(); check_metadata=False (with max_seqlen_q/kv for ragged
+        or paged batches) skips reading cu_seqlens/seqlens_kv/block_table back to check them."""
+        if out is None or (self.info.lse and lse is None):
+            import torch
+            rows = tuple(q.shape[:-1])
+            if out is None:
+                dtype = getattr(torch, _DTYPE_NAMES[self.info.out_dtype])
+                out = torch.empty(rows + (self.info.head_dim_v,), dtype=dtype, device=q.device)
+            if self.info.lse and lse is None:
+                lse = torch.empty(rows, dtype=torch.float32, device=q.device)
+        launch = _Launch()
+        launch.q, launch.k = _tensor(q, "q"), _tensor(k, "k")
+        launch.v, launch.out = _tensor(v, "v"), _tensor(out, "out")
+        keep = []  # the optional structs must outlive the call
+        for field, t in [("lse", lse), ("q_scale", q_scale), ("k_scale", k_scale),
+                         ("v_scale", v_scale), ("out_scale", out_scale),
+                         ("cu_seqlens_q", cu_seqlens_q), ("cu_seqlens_kv", cu_seqlens_kv),
+                         ("seqlens_kv", seqlens_kv), ("block_table", block_table)]:
+            if t is not None:
+                keep.append(_tensor(t, field))
+                setattr(launch, field, ctypes.pointer(keep[-1]))
+        if params:
+            array = (_Param * len(params))()
+            for i, (name, t) in enumerate(params.items()):
+                array[i].name = name.encode()
+                array[i].tensor = _tensor(t, f"param '{name}'")
+            launch.params, launch.num_params = array, len(params)
+        launch.max_seqlen_q = max_seqlen_q or 0
+        launch.max_seqlen_kv = max_seqlen_kv or 0
+        launch.skip_metadata_check = 0 if check_metadata else 1
+        stream = None
+        if _device(q) != HOST:
+            import torch
+            stream = torch.cuda.current_stream(q.device).cuda_stream
+        _check(_library().attn_launch(self._handle, ctypes.byref(launch), stream))
+        return (out, lse) if self.info.lse else out
+
+
+def compile(spec, arch=None):
+    """Compiles a spec, given as its text or as the path of a .attn file, for `arch` ("sm_90a";
+    None: GPU 0's when there is one). The GPU or host build is made on the first call."""
+    handle = ctypes.c_void_p()
+    a = arch.encode() if arch else None
+    lib = _library()
+    if "{" not in spec:  # every spec has a body in braces: this is a path
+        _check(lib.attn_compile_file(os.fsencode(spec), a, ctypes.byref(handle)))
+    else:
+        _check(lib.attn_compile(spec.encode(), a, ctypes.byref(handle)))
+    return Kernel(handle)

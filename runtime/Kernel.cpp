@@ -1,0 +1,176 @@
+//===- Kernel.cpp - A generated kernel compiled for and launched on a GPU -===//
+#include "runtime/Kernel.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace attn;
+using namespace attn::rt;
+
+#ifndef ATTN_VERSION
+#define ATTN_VERSION "unknown"
+#endif
+
+namespace {
+
+llvm::Error fail(const llvm::Twine &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
+}
+
+/// One module cache per directory for the whole process, so that kernels share builds.
+ModuleCache &cacheFor(const std::string &dir) {
+  static std::mutex mutex;
+  static std::map<std::string, std::unique_ptr<ModuleCache>> caches;
+  std::lock_guard<std::mutex> lock(mutex);
+  std::unique_ptr<ModuleCache> &c = caches[dir];
+  if (!c)
+    c = std::make_unique<ModuleCache>(dir);
+  return *c;
+}
+
+/// "sm_90a" -> {90, true}; nullopt when it is not sm_<digits>[suffix].
+struct Arch {
+  int cc = 0;
+  bool specific = false; ///< sm_XXa: runs only on exactly that compute capability
+};
+std::optional<Arch> parseArch(llvm::StringRef arch) {
+  if (!arch.consume_front("sm_"))
+    return std::nullopt;
+  llvm::StringRef digits = arch.take_while(llvm::isDigit);
+  Arch a;
+  if (digits.empty() || digits.getAsInteger(10, a.cc))
+    return std::nullopt;
+  a.specific = arch.drop_front(digits.size()) == "a";
+  return a;
+}
+
+} // namespace
+
+std::string attn::rt::archForComputeCapability(int cc) {
+  return "sm_" + std::to_string(cc) + (cc == 90 ? "a" : "");
+}
+
+llvm::Expected<std::shared_ptr<Kernel>> Kernel::compile(const GeneratedKernel &kernel,
+                                                        const GpuOptions &options) {
+  std::string arch = !options.arch.empty() ? options.arch : kernel.config.arch;
+  if (arch.empty()) {
+    llvm::Expected<CudaDriver &> cuda = CudaDriver::get(0);
+    if (!cuda)
+      return fail("kernel '" + kernel.name + "': no architecture given and none to ask: " +
+                  llvm::toString(cuda.takeError()));
+    arch = archForComputeCapability(cuda->computeCapability());
+  }
+  if (arch == "sm_90")
+    arch = "sm_90a"; // wgmma and setmaxnreg need the arch-specific target; it runs all sm_90 code
+  if (!parseArch(arch))
+    return fail(llvm::formatv("kernel '{0}': architecture '{1}' is not of the form sm_XX or "
+                              "sm_XXa",
+                              kernel.name, arch));
+  llvm::Expected<NVRTC &> nvrtc = NVRTC::get();
+  if (!nvrtc)
+    return nvrtc.takeError();
+  CacheKey key{kernel.name, kernel.source, arch,
+               std::string("attn ") + ATTN_VERSION + " nvrtc " + nvrtc->version(),
+               llvm::join(options.nvrtcOptions, " ")};
+  llvm::Expected<std::shared_ptr<const CompiledModule>> m =
+      cacheFor(options.cacheDir).getOrBuild(key, [&] {
+        return nvrtc->compile(kernel.source, kernel.name + ".cu", arch, options.nvrtcOptions);
+      });
+  if (!m)
+    return m.takeError();
+  return std::shared_ptr<Kernel>(new Kernel(kernel, arch, std::move(*m)));
+}
+
+Kernel::~Kernel() {
+  for (auto &[device, l] : loaded)
+    if (llvm::Expected<CudaDriver &> cuda = CudaDriver::get(device))
+      llvm::consumeError(cuda->unloadModule(l.module));
+    else
+      llvm::consumeError(cuda.takeError());
+}
+
+llvm::Expected<CUfunction> Kernel::functionOn(int device) const {
+  llvm::Expected<CudaDriver &> cuda = CudaDriver::get(device);
+  if (!cuda)
+    return cuda.takeError();
+  std::lock_guard<std::mutex> lock(mutex);
+  if (auto it = loaded.find(device); it != loaded.end())
+    return it->second.function;
+
+  // The cubin where the device runs it; else the PTX where the driver can JIT it.
+  int cc = cuda->computeCapability();
+  std::string where = llvm::formatv("CUDA device {0} (sm_{1})", device, cc);
+  Arch a = *parseArch(target);
+  bool cubinRuns = a.specific ? cc == a.cc : cc / 10 == a.cc / 10 && cc >= a.cc;
+  bool ptxRuns = !a.specific && cc >= a.cc;
+  if (!cubinRuns && !ptxRuns)
+    return fail(llvm::formatv("kernel '{0}' was compiled for {1}, which {2} cannot run; compile "
+                              "it for {3}",
+                              kernel.name, target, where, archForComputeCapability(cc)));
+  std::vector<char> image = compiled->cubin;
+  if (!cubinRuns) {
+    image.assign(compiled->ptx.begin(), compiled->ptx.end());
+    image.push_back('\0');
+  }
+  if (kernel.threads < 1 || kernel.threads > 1024)
+    return fail(llvm::formatv("kernel '{0}': {1} threads per block; a block has 1 to 1024",
+                              kernel.name, kernel.threads));
+  if (kernel.sharedBytes > cuda->maxSharedMemoryPerBlockOptin())
+    return fail(llvm::formatv("kernel '{0}' needs {1} bytes of shared memory per block, but {2} "
+                              "allows at most {3} (CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_"
+                              "BLOCK_OPTIN); choose smaller tiles or fewer stages",
+                              kernel.name, kernel.sharedBytes, where,
+                              cuda->maxSharedMemoryPerBlockOptin()));
+  llvm::Expected<CUmodule> module = cuda->loadModule(image);
+  if (!module)
+    return fail("kernel '" + kernel.name + "' on " + where + ": " +
+                llvm::toString(module.takeError()));
+  auto configure = [&]() -> llvm::Expected<CUfunction> {
+    llvm::Expected<CUfunction> f = cuda->function(*module, kernel.name.c_str());
+    if (!f)
+      return f.takeError();
+    if (llvm::Error e = cuda->setMaxDynamicSharedMemory(*f, int(kernel.sharedBytes)))
+      return std::move(e);
+    llvm::Expected<int> maxThreads = cuda->maxThreadsPerBlock(*f);
+    if (!maxThreads)
+      return maxThreads.takeError();
+    if (kernel.threads > *maxThreads)
+      return fail(llvm::formatv("kernel '{0}' needs {1} threads per block, but with its "
+                                "registers {2} runs at most {3}",
+                                kernel.name, kernel.threads, where, *maxThreads));
+    return *f;
+  };
+  llvm::Expected<CUfunction> f = configure();
+  if (!f) {
+    llvm::consumeError(cuda->unloadModule(*module));
+    return f.takeError();
+  }
+  loaded[device] = {*module, *f};
+  return *f;
+}
+
+llvm::Error Kernel::launch(const dev::Args &args, LaunchGrid grid, int device,
+                           CUstream stream) const {
+  if (grid.x == 0 || grid.y == 0 || grid.z == 0)
+    return llvm::Error::success(); // no rows: nothing to compute
+  llvm::Expected<CUfunction> f = functionOn(device);
+  if (!f)
+    return f.takeError();
+  llvm::Expected<CudaDriver &> cuda = CudaDriver::get(device); // current on this thread
+  if (!cuda)
+    return cuda.takeError();
+  void *params[] = {const_cast<dev::Args *>(&args)};
+  return cuda->launch(*f, grid.x, grid.y, grid.z, unsigned(kernel.threads),
+                      unsigned(kernel.sharedBytes), stream, params);
+}
+
+llvm::Error Kernel::launch(const LaunchDesc &desc, CUstream stream) const {
+  if (desc.q.device == kHostDevice)
+    return fail(llvm::formatv("q: in host memory, but this is the GPU build of '{0}'; pass CUDA "
+                              "tensors or launch the host build",
+                              kernel.name));
+  llvm::Expected<dev::Args> args = toArgs(kernel, desc, stream);
+  if (!args)
+    return args.takeError();
+  return launch(*args, gridOf(kernel, *args), desc.q.device, stream);
+}

@@ -1,0 +1,80 @@
+//===- Kernel.h - A generated kernel compiled for and launched on a GPU -*- C++ -*-===//
+//
+// NVRTC compiles the generated source for one architecture (the module cached in memory and on
+// disk); the driver loads it lazily on each device it is launched on, raises its dynamic
+// shared-memory limit once, and launches it with the Args struct by value on the caller's
+// stream.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_RUNTIME_KERNEL_H
+#define ATTN_RUNTIME_KERNEL_H
+
+#include "runtime/Launch.h"
+#include "runtime/ModuleCache.h"
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+namespace attn::rt {
+
+/// How the GPU build of a kernel is made.
+struct GpuOptions {
+  /// The target, e.g. "sm_90a"; empty: the kernel's config.arch, else device 0's. sm_90 is
+  /// compiled as sm_90a (a superset).
+  std::string arch;
+  /// Extra NVRTC options (part of the cache key).
+  std::vector<std::string> nvrtcOptions;
+  /// The module cache's directory; empty: in memory only.
+  std::string cacheDir = ModuleCache::defaultDir();
+};
+
+/// The architecture NVRTC compiles for on a device of compute capability `cc` (90 -> sm_90a).
+std::string archForComputeCapability(int cc);
+
+/// A kernel compiled for one GPU architecture. Thread-safe.
+class Kernel {
+public:
+  /// Compiles `kernel` with NVRTC, or takes it from the module cache. Needs no driver when the
+  /// architecture is known (options.arch or config.arch).
+  static llvm::Expected<std::shared_ptr<Kernel>> compile(const GeneratedKernel &kernel,
+                                                         const GpuOptions &options = {});
+
+  /// Unloads the module from every device it was loaded on.
+  ~Kernel();
+  Kernel(const Kernel &) = delete;
+  Kernel &operator=(const Kernel &) = delete;
+
+  const GeneratedKernel &generated() const { return kernel; }
+  /// The architecture compiled for, e.g. "sm_90a".
+  const std::string &arch() const { return target; }
+  /// PTX, cubin and NVRTC's log (ptxas's resource report).
+  const CompiledModule &module() const { return *compiled; }
+
+  /// Validates `desc` (tensors on one CUDA device; metadata read back on `stream` unless
+  /// desc.checkDeviceMetadata is off) and launches on `stream` over the launch grid.
+  llvm::Error launch(const LaunchDesc &desc, CUstream stream) const;
+  /// Launches with Args already made, on CUDA device `device`.
+  llvm::Error launch(const dev::Args &args, LaunchGrid grid, int device, CUstream stream) const;
+
+private:
+  Kernel(GeneratedKernel kernel, std::string target,
+         std::shared_ptr<const CompiledModule> compiled)
+      : kernel(std::move(kernel)), target(std::move(target)), compiled(std::move(compiled)) {}
+  /// The function on `device`, loaded and configured on first use.
+  llvm::Expected<CUfunction> functionOn(int device) const;
+
+  GeneratedKernel kernel;
+  std::string target;
+  std::shared_ptr<const CompiledModule> compiled;
+  mutable std::mutex mutex;
+  struct Loaded {
+    CUmodule module;
+    CUfunction function;
+  };
+  mutable std::map<int, Loaded> loaded; ///< by device ordinal
+};
+
+} // namespace attn::rt
+
+#endif // ATTN_RUNTIME_KERNEL_H

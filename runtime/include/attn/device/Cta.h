@@ -1,0 +1,145 @@
+//===- Cta.h - Where a CTA's query tile and its keys live -------*- C++ -*-===//
+//
+// Scalar bookkeeping shared by the GPU and host tile libraries: which sequence, heads and query
+// rows a block of the grid computes, the sequence lengths, and the address of any q/k/v/out row
+// in dense, ragged and paged layouts. Rows of a query tile are (position, head) pairs: row r is
+// position q0 + r / HPT of query head h0 + r % HPT (HPT query heads of one GQA group share the
+// CTA and its K/V tiles).
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_DEVICE_CTA_H
+#define ATTN_DEVICE_CTA_H
+
+#include "Args.h"
+#include "Numeric.h"
+
+namespace attn {
+namespace dev {
+
+/// Scale granularities, as the compiler's ScaleKind.
+enum ScaleCode { kScaleNone = 0, kPerTensor = 1, kPerHead = 2, kPerTokenHead = 3 };
+
+struct BlockIndex {
+  unsigned x, y, z;
+};
+
+#ifdef ATTN_GPU
+ATTN_FN BlockIndex block_index() { return BlockIndex{blockIdx.x, blockIdx.y, blockIdx.z}; }
+#else
+/// The host launcher sets the block a thread runs before calling the kernel.
+inline thread_local BlockIndex tl_block = {0, 0, 0};
+inline BlockIndex block_index() { return tl_block; }
+#endif
+
+template <class C> struct Cta {
+  static constexpr int kPage = C::PAGE > 0 ? C::PAGE : 1; ///< tokens per page (1 when not paged)
+  static constexpr int kPositions = C::BM / C::HPT; ///< query positions per tile
+
+  const Args &a;
+  int b, h0, hkv;         ///< sequence, first query head, its KV head
+  int q_len, kv_len;      ///< this sequence's query and key counts
+  int q0;                 ///< first query position (relative to the sequence's queries)
+  int q_first, q_last;    ///< absolute positions of the tile's first and last valid query
+  long long q_row0, kv_row0; ///< packed-row offsets of the sequence (ragged) or batch (dense)
+  bool empty;             ///< no valid query in this tile
+
+  ATTN_FN explicit Cta(const Args &args) : a(args) {
+    BlockIndex blk = block_index();
+    b = int(blk.z);
+    h0 = int(blk.y) * C::HPT;
+    hkv = h0 / (a.heads_q / a.heads_kv);
+    if (C::RAGGED) {
+      q_row0 = a.cu_seqlens_q[b];
+      q_len = a.cu_seqlens_q[b + 1] - a.cu_seqlens_q[b];
+    } else {
+      q_row0 = (long long)b * a.seqlen_q;
+      q_len = a.seqlen_q;
+    }
+    if (C::PAGE > 0) {
+      kv_row0 = 0;
+      kv_len = a.seqlens_kv[b];
+    } else if (C::RAGGED) {
+      kv_row0 = a.cu_seqlens_kv[b];
+      kv_len = a.cu_seqlens_kv[b + 1] - a.cu_seqlens_kv[b];
+    } else {
+      kv_row0 = (long long)b * a.seqlen_kv;
+      kv_len = a.seqlen_kv;
+    }
+    // The longest query tiles (last under a causal mask) go first, so the short ones fill in
+    // behind them at the end of the grid.
+    int tiles = (a.seqlen_q + kPositions - 1) / kPositions;
+    q0 = (tiles - 1 - int(blk.x)) * kPositions;
+    empty = q0 < 0 || q0 >= q_len;
+    int last = q0 + kPositions < q_len ? q0 + kPositions : q_len;
+    q_first = kv_len - q_len + q0;
+    q_last = kv_len - q_len + last - 1;
+  }
+
+  /// Row r of the tile: its query head, absolute position, and whether it is a real query.
+  ATTN_FN int row_head(int r) const { return h0 + r % C::HPT; }
+  ATTN_FN int row_pos(int r) const { return q0 + r / C::HPT; }
+  ATTN_FN int row_q_idx(int r) const { return kv_len - q_len + row_pos(r); }
+  ATTN_FN bool row_valid(int r) const { return row_pos(r) < q_len; }
+
+  /// Element offset of query position p (relative), head h, in q or out (same layout).
+  ATTN_FN long long q_offset(const TensorArg &t, int p, int h) const {
+    long long tok = C::RAGGED ? q_row0 + p : p;
+    return (C::RAGGED ? 0 : (long long)b * t.stride[0]) + tok * t.stride[1] + h * t.stride[2];
+  }
+  /// Element offset of key kv of this CTA's KV head in k or v.
+  ATTN_FN long long kv_offset(const TensorArg &t, int kv) const {
+    if (C::PAGE > 0) {
+      int block = a.block_table[(long long)b * a.block_table_stride + kv / kPage];
+      return block * t.stride[0] + (kv % kPage) * t.stride[1] + hkv * t.stride[2];
+    }
+    if (C::RAGGED)
+      return (kv_row0 + kv) * t.stride[1] + hkv * t.stride[2];
+    return (long long)b * t.stride[0] + kv * t.stride[1] + hkv * t.stride[2];
+  }
+  /// Row of the packed [T, H] layouts (lse, per_token_head q scales) of query position p.
+  ATTN_FN long long q_token(int p) const { return q_row0 + p; }
+  /// Index into a per_token_head k/v scale of key kv: [B,S,H], [T,H] or [blocks,P,Hkv].
+  ATTN_FN long long kv_scale_index(int kv) const {
+    if (C::PAGE > 0) {
+      int block = a.block_table[(long long)b * a.block_table_stride + kv / kPage];
+      return ((long long)block * kPage + kv % kPage) * a.heads_kv + hkv;
+    }
+    return (kv_row0 + kv) * a.heads_kv + hkv;
+  }
+
+  /// A scale of q for row r (granularity QS), or 1.
+  ATTN_FN float q_scale(int r) const {
+    switch (C::QS) {
+    case kPerTensor: return a.q_scale[0];
+    case kPerHead: return a.q_scale[b * a.heads_q + row_head(r)];
+    case kPerTokenHead: return a.q_scale[q_token(row_pos(r)) * a.heads_q + row_head(r)];
+    default: return 1.0f;
+    }
+  }
+  /// k's scale when it is constant over the CTA (per tensor or per head), else 1.
+  ATTN_FN float k_uniform_scale() const {
+    return C::KS == kPerTensor ? a.k_scale[0] : C::KS == kPerHead ? a.k_scale[b * a.heads_kv + hkv] : 1.0f;
+  }
+  ATTN_FN float v_uniform_scale() const {
+    return C::VS == kPerTensor ? a.v_scale[0] : C::VS == kPerHead ? a.v_scale[b * a.heads_kv + hkv] : 1.0f;
+  }
+
+  /// Reads element idx of a param of type T (float params read as float, i32 as int).
+  template <class T, int R> ATTN_FN float param_f(int i, const int (&idx)[R]) const {
+    const ParamArg &p = a.params[i];
+    long long off = 0;
+    ATTN_UNROLL for (int d = 0; d < R; ++d) off += idx[d] * p.stride[d];
+    return to_float(static_cast<const T *>(p.data)[off]);
+  }
+  template <int R> ATTN_FN int param_i(int i, const int (&idx)[R]) const {
+    const ParamArg &p = a.params[i];
+    long long off = 0;
+    ATTN_UNROLL for (int d = 0; d < R; ++d) off += idx[d] * p.stride[d];
+    return static_cast<const int *>(p.data)[off];
+  }
+};
+
+} // namespace dev
+} // namespace attn
+
+#endif // ATTN_DEVICE_CTA_H

@@ -1,0 +1,47 @@
+//===- Layout.h - Tile shapes and shared-memory layout of a config -*- C++ -*-===//
+//
+// Derived from a kernel's config struct C (BM, BN, WARPS, HPT, DQK, DV and the dtypes): head
+// dims padded to the MMA's k of 16, shared-memory row strides, and the byte offsets of the Q,
+// K and V tiles and of the raw FP8 staging buffers. Rows are padded to an odd number of 16-byte
+// chunks, so the 8 rows one ldmatrix phase reads fall in 8 different bank groups for any head
+// dim. The compiler computes the same total (C::SMEM_BYTES); a static_assert keeps them equal.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_DEVICE_LAYOUT_H
+#define ATTN_DEVICE_LAYOUT_H
+
+#include "Numeric.h"
+
+namespace attn {
+namespace dev {
+
+template <class T> struct IsFP8 { static constexpr bool value = false; };
+template <> struct IsFP8<e4m3> { static constexpr bool value = true; };
+template <> struct IsFP8<e5m2> { static constexpr bool value = true; };
+
+template <class C> struct Layout {
+  static constexpr int DQKP = (C::DQK + 15) / 16 * 16; ///< q/k head dim padded to the MMA's k
+  static constexpr int DVP = (C::DV + 15) / 16 * 16;   ///< v head dim padded to 16 columns
+  static constexpr int MT_PER_WARP = C::BM / (16 * C::WARPS); ///< 16-row MMA tiles per warp
+  static constexpr int stride(int d) { return ((d / 8) % 2 ? d / 8 : d / 8 + 1) * 8; }
+  static constexpr int SQ = stride(DQKP), SK = stride(DQKP), SV = stride(DVP); ///< elements
+  static constexpr bool Q8 = IsFP8<typename C::QT>::value, K8 = IsFP8<typename C::KT>::value,
+                        V8 = IsFP8<typename C::VT>::value;
+  // Byte offsets in dynamic shared memory (each a multiple of 16).
+  static constexpr int Q_OFF = 0;
+  static constexpr int K_OFF = Q_OFF + C::BM * SQ * 2;
+  static constexpr int V_OFF = K_OFF + C::BN * SK * 2;
+  static constexpr int QRAW_OFF = V_OFF + C::BN * SV * 2;
+  static constexpr int KRAW_OFF = QRAW_OFF + (Q8 ? C::BM * DQKP : 0);
+  static constexpr int VRAW_OFF = KRAW_OFF + (K8 ? C::BN * DQKP : 0);
+  static constexpr int BYTES = VRAW_OFF + (V8 ? C::BN * DVP : 0);
+  static_assert(C::BM % (16 * C::WARPS) == 0, "BM must be a multiple of 16 * WARPS");
+  static_assert(C::BN % 16 == 0, "BN must be a multiple of 16");
+  static_assert(C::BM % C::HPT == 0, "BM must be a multiple of the packed heads");
+  static_assert(C::SMEM_BYTES == BYTES, "the compiler's shared-memory size disagrees with the library's");
+};
+
+} // namespace dev
+} // namespace attn
+
+#endif // ATTN_DEVICE_LAYOUT_H

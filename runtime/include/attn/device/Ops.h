@@ -1,0 +1,152 @@
+//===- Ops.h - Tile operations shared by the GPU and host libraries -*- C++ -*-===//
+//
+// The element-wise and row-wise steps of the online softmax and the epilogue, written once
+// over for_each / for_each_row / row_reduce, which each implementation provides for its own
+// distribution of a tile (per-thread MMA fragments on the GPU, whole tiles on the host). Tiles
+// pass by value: after inlining they are registers.
+//
+// Scores are in the exp2 domain once scaled: softmax(s)_j = exp2(s_j - m) / l with
+// m = max_j s_j and l = sum_j exp2(s_j - m), accumulated tile by tile (online softmax).
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_DEVICE_OPS_H
+#define ATTN_DEVICE_OPS_H
+
+#include "Numeric.h"
+
+#ifdef ATTN_GPU
+#include "TileGpu.h"
+#else
+#include "TileHost.h"
+#endif
+
+namespace attn {
+namespace dev {
+
+template <class C, int COLS> ATTN_FN Tile<C, COLS> tile_fill(float v) {
+  Tile<C, COLS> t;
+  for_each(t, [&](float &x, int, int, int) { x = v; });
+  return t;
+}
+template <class C> ATTN_FN Rows<C> rows_fill(float v) {
+  Rows<C> r;
+  for_each_row(r, [&](float &x, int, int) { x = v; });
+  return r;
+}
+
+/// One value per tile row from f(row): e.g. the score multiplier times that row's q scale.
+template <class C, class F> ATTN_FN Rows<C> rows_of(F f) {
+  Rows<C> r;
+  for_each_row(r, [&](float &x, int, int row) { x = f(row); });
+  return r;
+}
+
+/// s * f, f one value per row.
+template <class C, int COLS> ATTN_FN Tile<C, COLS> scale_rows(Tile<C, COLS> s, const Rows<C> &f) {
+  for_each(s, [&](float &x, int slot, int, int) { x *= f.x[slot]; });
+  return s;
+}
+/// s * f(col), one value per column (a per-token k or v scale).
+template <class C, int COLS, class F> ATTN_FN Tile<C, COLS> scale_cols(Tile<C, COLS> s, F f) {
+  for_each(s, [&](float &x, int, int, int col) { x *= f(col); });
+  return s;
+}
+/// s * c.
+template <class C, int COLS> ATTN_FN Tile<C, COLS> scale(Tile<C, COLS> s, float c) {
+  for_each(s, [&](float &x, int, int, int) { x *= c; });
+  return s;
+}
+
+/// The score function over a tile: x = f(x, h, q_idx, kv_idx) for keys kv0 + col.
+template <class C, int COLS, class F>
+ATTN_FN Tile<C, COLS> map_scores(Tile<C, COLS> s, const Cta<C> &cta, int kv0, F f) {
+  // Rows past the sequence's queries and keys past its end are never stored or are masked:
+  // the score function (which may index params by q_idx or kv_idx) is not evaluated there.
+  for_each(s, [&](float &x, int, int row, int col) {
+    if (cta.row_valid(row) && kv0 + col < cta.kv_len)
+      x = f(x, cta.row_head(row), cta.row_q_idx(row), kv0 + col);
+  });
+  return s;
+}
+/// x = -inf where pred(h, q_idx, kv_idx) is false or the key is past the sequence.
+template <class C, int COLS, class F>
+ATTN_FN Tile<C, COLS> mask_scores(Tile<C, COLS> s, const Cta<C> &cta, int kv0, F pred) {
+  for_each(s, [&](float &x, int, int row, int col) {
+    int kv = kv0 + col;
+    if (kv >= cta.kv_len || !cta.row_valid(row) || !pred(cta.row_head(row), cta.row_q_idx(row), kv))
+      x = neg_inf();
+  });
+  return s;
+}
+/// x = -inf for keys past the sequence only (a tile the mask keeps whole).
+template <class C, int COLS> ATTN_FN Tile<C, COLS> mask_tail(Tile<C, COLS> s, const Cta<C> &cta, int kv0) {
+  if (kv0 + COLS <= cta.kv_len)
+    return s;
+  for_each(s, [&](float &x, int, int, int col) {
+    if (kv0 + col >= cta.kv_len)
+      x = neg_inf();
+  });
+  return s;
+}
+
+/// m_new = max(m_old, rowmax(s)).
+template <class C, int COLS> ATTN_FN Rows<C> row_max(const Tile<C, COLS> &s, Rows<C> m) {
+  float t[Rows<C>::N];
+  row_reduce<C, COLS, true>(t, s);
+  for_each_row(m, [&](float &x, int slot, int) { x = x > t[slot] ? x : t[slot]; });
+  return m;
+}
+/// exp2(a - b) per row, 1 where both are -inf (a row with nothing unmasked yet).
+template <class C> ATTN_FN Rows<C> rows_exp2_diff(Rows<C> a, const Rows<C> &b) {
+  for_each_row(a, [&](float &x, int slot, int) {
+    x = b.x[slot] == neg_inf() ? 1.0f : fexp2(x - b.x[slot]);
+  });
+  return a;
+}
+/// p = exp2(s - m) per row; a fully masked row (m = -inf) gives zeros, not NaN.
+template <class C, int COLS> ATTN_FN Tile<C, COLS> exp2_sub_rows(Tile<C, COLS> s, const Rows<C> &m) {
+  for_each(s, [&](float &x, int slot, int, int) {
+    float mm = m.x[slot] == neg_inf() ? 0.0f : m.x[slot];
+    x = fexp2(x - mm);
+  });
+  return s;
+}
+/// l_new = alpha * l_old + rowsum(p).
+template <class C, int COLS> ATTN_FN Rows<C> row_sum(const Tile<C, COLS> &p, Rows<C> l, const Rows<C> &alpha) {
+  float t[Rows<C>::N];
+  row_reduce<C, COLS, false>(t, p);
+  for_each_row(l, [&](float &x, int slot, int) { x = alpha.x[slot] * x + t[slot]; });
+  return l;
+}
+
+/// out = acc / l * scale(row), stored as the out dtype (fp8: saturated); a row with l = 0 (all
+/// masked) stores zeros. Rows past the sequence are not stored.
+template <class C, int COLS, class F>
+ATTN_FN void store_out(const Cta<C> &cta, Tile<C, COLS> acc, const Rows<C> &l, F rowScale) {
+  typedef typename C::OT OT;
+  OT *out = static_cast<OT *>(const_cast<void *>(cta.a.out.data));
+  for_each(acc, [&](float &x, int slot, int row, int col) {
+    if (col >= C::DV || !cta.row_valid(row))
+      return;
+    float v = l.x[slot] > 0.0f ? x / l.x[slot] * rowScale(row) : 0.0f;
+    out[cta.q_offset(cta.a.out, cta.row_pos(row), cta.row_head(row)) + col] = narrow<OT>(v);
+  });
+}
+/// lse = (m + log2 l) * ln 2 (natural log), -inf for a fully masked row.
+template <class C> ATTN_FN void store_lse(const Cta<C> &cta, Rows<C> m, const Rows<C> &l) {
+  for_each_row(m, [&](float &x, int slot, int row) {
+    if (!cta.row_valid(row) || !cta.a.lse)
+      return;
+#ifdef ATTN_GPU
+    if ((lane_id() & 3) != 0)
+      return; // the four lanes of a row hold the same value
+#endif
+    float lse = l.x[slot] > 0.0f ? (x + m_log2(l.x[slot])) * 0.69314718055994531f : neg_inf();
+    cta.a.lse[cta.q_token(cta.row_pos(row)) * cta.a.heads_q + cta.row_head(row)] = lse;
+  });
+}
+
+} // namespace dev
+} // namespace attn
+
+#endif // ATTN_DEVICE_OPS_H

@@ -1,0 +1,341 @@
+//===- TileGpu.h - The tile library on NVIDIA tensor cores ------*- C++ -*-===//
+//
+// The GPU implementation of the tile API a generated kernel calls (TileHost.h is the same API
+// in plain C++). A CTA of C::WARPS warps computes a BM x BN score tile; warp w owns rows
+// [w * MTW * 16, (w + 1) * MTW * 16) as MTW 16-row tiles of mma.sync.m16n8k16 fragments (sm80+).
+// K and V tiles are shared by all warps (and by the HPT query heads packed into the rows). Q
+// stays in shared memory and is read with ldmatrix per k-step, K with ldmatrix, V with
+// ldmatrix.trans; P is reused from the score accumulators as the A operand of P.V without a
+// trip through shared memory (the C fragment of two n8 tiles is the A fragment of one k16 step).
+// Loads are cp.async with zero fill past the ends; FP8 tiles land raw in a staging buffer and
+// the whole CTA converts them once to the MMA type (exact: e4m3 and e5m2 are subsets of bf16
+// and f16), so each element is converted once per CTA, not once per warp.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_DEVICE_TILEGPU_H
+#define ATTN_DEVICE_TILEGPU_H
+
+#include "Cta.h"
+#include "Layout.h"
+
+namespace attn {
+namespace dev {
+
+// ---- PTX wrappers -----------------------------------------------------------------------
+
+ATTN_FN u32 smem_u32(const void *p) {
+  u32 r;
+  asm("{ .reg .u64 a; cvta.to.shared.u64 a, %1; cvt.u32.u64 %0, a; }" : "=r"(r) : "l"(p));
+  return r;
+}
+template <int BYTES> ATTN_FN void cp_async(void *dst, const void *src, bool valid) {
+  if (BYTES == 16)
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_u32(dst)), "l"(src),
+                 "r"(valid ? 16 : 0));
+  else
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 8, %2;\n" ::"r"(smem_u32(dst)), "l"(src),
+                 "r"(valid ? 8 : 0));
+}
+ATTN_FN void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
+ATTN_FN void cp_async_wait_all() { asm volatile("cp.async.wait_all;\n" ::: "memory"); }
+ATTN_FN void cta_sync() { __syncthreads(); }
+
+ATTN_FN void ldmatrix_x4(u32 (&r)[4], const void *p) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(smem_u32(p)));
+}
+ATTN_FN void ldmatrix_x4_trans(u32 (&r)[4], const void *p) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(smem_u32(p)));
+}
+
+template <class MT> struct Mma;
+template <> struct Mma<bf16> {
+  ATTN_FN static void run(float (&d)[4], const u32 (&a)[4], u32 b0, u32 b1) {
+    asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
+                 "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+  }
+};
+template <> struct Mma<f16> {
+  ATTN_FN static void run(float (&d)[4], const u32 (&a)[4], u32 b0, u32 b1) {
+    asm("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 "
+                 "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                 : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+  }
+};
+
+/// Two fp8 codes (low byte first) to f16x2, exactly (e4m3 and e5m2 are subsets of f16).
+template <class T> ATTN_FN u32 fp8x2_to_f16x2(u16 x);
+template <> ATTN_FN u32 fp8x2_to_f16x2<e4m3>(u16 x) {
+#if __CUDA_ARCH__ >= 890
+  u32 h;
+  asm("cvt.rn.f16x2.e4m3x2 %0, %1;" : "=r"(h) : "h"(x));
+  return h;
+#else
+  return pack2<f16>(to_float(e4m3{u8(x & 0xFF)}), to_float(e4m3{u8(x >> 8)}));
+#endif
+}
+template <> ATTN_FN u32 fp8x2_to_f16x2<e5m2>(u16 x) {
+  // An e5m2 code is the high byte of the f16 with the same value.
+  return (u32(x & 0xFF) << 8) | (u32(x >> 8) << 24);
+}
+/// Two fp8 codes to two values of the MMA type MT (bf16 through f32: both steps exact).
+template <class T, class MT> struct Widen2 {
+  ATTN_FN static u32 run(u16 x) {
+    u32 h = fp8x2_to_f16x2<T>(x);
+    float lo, hi;
+    asm("{ .reg .f16 l, h; mov.b32 {l, h}, %2; cvt.f32.f16 %0, l; cvt.f32.f16 %1, h; }"
+        : "=f"(lo), "=f"(hi)
+        : "r"(h));
+    return pack2<MT>(lo, hi);
+  }
+};
+template <class T> struct Widen2<T, f16> {
+  ATTN_FN static u32 run(u16 x) { return fp8x2_to_f16x2<T>(x); }
+};
+
+// ---- register tiles ---------------------------------------------------------------------
+
+/// This thread's part of a BM x COLS float tile: mma C fragments of its warp's rows.
+template <class C, int COLS> struct Tile {
+  static constexpr int MTW = Layout<C>::MT_PER_WARP, NT = COLS / 8;
+  float x[MTW][NT][4];
+};
+/// One float per tile row this thread holds (2 per 16-row MMA tile).
+template <class C> struct Rows {
+  static constexpr int N = Layout<C>::MT_PER_WARP * 2;
+  float x[N];
+};
+
+ATTN_FN int lane_id() { return int(threadIdx.x) & 31; }
+ATTN_FN int warp_id() { return int(threadIdx.x) >> 5; }
+
+/// The tile row that this thread's row slot `slot` is.
+template <class C> ATTN_FN int slot_row(int slot) {
+  return warp_id() * Layout<C>::MT_PER_WARP * 16 + (slot >> 1) * 16 + (lane_id() >> 2) + (slot & 1) * 8;
+}
+
+/// Calls f(x, slot, row, col) for every element of the tile this thread holds.
+template <class C, int COLS, class F> ATTN_FN void for_each(Tile<C, COLS> &t, F f) {
+  const int lane = lane_id();
+  ATTN_UNROLL for (int mt = 0; mt < Tile<C, COLS>::MTW; ++mt) {
+    ATTN_UNROLL for (int nt = 0; nt < Tile<C, COLS>::NT; ++nt) {
+      ATTN_UNROLL for (int i = 0; i < 4; ++i) {
+        int slot = mt * 2 + (i >> 1);
+        f(t.x[mt][nt][i], slot, slot_row<C>(slot), nt * 8 + 2 * (lane & 3) + (i & 1));
+      }
+    }
+  }
+}
+template <class C, class F> ATTN_FN void for_each_row(Rows<C> &r, F f) {
+  ATTN_UNROLL for (int s = 0; s < Rows<C>::N; ++s) f(r.x[s], s, slot_row<C>(s));
+}
+
+/// Row-wise max or sum of a score tile, one value per row slot, across the 4 lanes of a row.
+template <class C, int COLS, bool MAX> ATTN_FN void row_reduce(float (&out)[Rows<C>::N], const Tile<C, COLS> &t) {
+  ATTN_UNROLL for (int mt = 0; mt < Tile<C, COLS>::MTW; ++mt) {
+    ATTN_UNROLL for (int h = 0; h < 2; ++h) {
+      float v = t.x[mt][0][2 * h];
+      ATTN_UNROLL for (int nt = 0; nt < Tile<C, COLS>::NT; ++nt) {
+        ATTN_UNROLL for (int j = 0; j < 2; ++j) {
+          if (nt == 0 && j == 0)
+            continue;
+          float e = t.x[mt][nt][2 * h + j];
+          v = MAX ? fmaxf(v, e) : v + e;
+        }
+      }
+      ATTN_UNROLL for (int o = 1; o < 4; o <<= 1) {
+        float w = __shfl_xor_sync(0xffffffffu, v, o);
+        v = MAX ? fmaxf(v, w) : v + w;
+      }
+      out[mt * 2 + h] = v;
+    }
+  }
+}
+
+// ---- shared-memory tiles and loads --------------------------------------------------------
+
+template <class C> struct Smem {
+  u8 *base;
+  ATTN_FN u16 *q() const { return reinterpret_cast<u16 *>(base + Layout<C>::Q_OFF); }
+  ATTN_FN u16 *k() const { return reinterpret_cast<u16 *>(base + Layout<C>::K_OFF); }
+  ATTN_FN u16 *v() const { return reinterpret_cast<u16 *>(base + Layout<C>::V_OFF); }
+  ATTN_FN u8 *raw(int off) const { return base + off; }
+};
+
+/// Issues cp.async copies of NROWS rows of ROWBYTES bytes into shared rows DST_STRIDE bytes
+/// apart; row r comes from src(r), or is zero-filled when src(r) is null.
+template <class C, int NROWS, int ROWBYTES, int DST_STRIDE, class Src>
+ATTN_FN void copy_rows_async(u8 *dst, Src src) {
+  constexpr int CH = ROWBYTES % 16 == 0 ? 16 : 8, PER_ROW = ROWBYTES / CH, TOTAL = NROWS * PER_ROW;
+  constexpr int THREADS = C::WARPS * 32, ITERS = (TOTAL + THREADS - 1) / THREADS;
+  ATTN_UNROLL for (int it = 0; it < ITERS; ++it) {
+    int i = it * THREADS + int(threadIdx.x);
+    if (TOTAL % THREADS == 0 || i < TOTAL) {
+      int r = i / PER_ROW, c = i % PER_ROW;
+      const u8 *p = src(r);
+      cp_async<CH>(dst + r * DST_STRIDE + c * CH, p ? p + c * CH : dst /*unused*/, p != nullptr);
+    }
+  }
+}
+
+/// Converts NROWS x D fp8 codes (rows RAW_STRIDE bytes apart) to the MMA type in shared rows
+/// of STRIDE elements; every thread takes groups of 8.
+template <class C, class T, int NROWS, int D, int RAW_STRIDE, int STRIDE>
+ATTN_FN void widen_rows(u16 *dst, const u8 *raw) {
+  constexpr int G = D / 8, TOTAL = NROWS * G, THREADS = C::WARPS * 32;
+  constexpr int ITERS = (TOTAL + THREADS - 1) / THREADS;
+  ATTN_UNROLL for (int it = 0; it < ITERS; ++it) {
+    int i = it * THREADS + int(threadIdx.x);
+    if (TOTAL % THREADS == 0 || i < TOTAL) {
+      int r = i / G, g = i % G;
+      uint2 w = *reinterpret_cast<const uint2 *>(raw + r * RAW_STRIDE + g * 8);
+      uint4 o;
+      o.x = Widen2<T, typename C::MT>::run(u16(w.x & 0xFFFF));
+      o.y = Widen2<T, typename C::MT>::run(u16(w.x >> 16));
+      o.z = Widen2<T, typename C::MT>::run(u16(w.y & 0xFFFF));
+      o.w = Widen2<T, typename C::MT>::run(u16(w.y >> 16));
+      *reinterpret_cast<uint4 *>(dst + r * STRIDE + g * 8) = o;
+    }
+  }
+}
+
+/// Zeroes the padding columns [D, DP) of a shared tile once (loads never write them).
+template <class C, int NROWS, int D, int DP, int STRIDE> ATTN_FN void zero_pad(u16 *dst) {
+  constexpr int PAD = DP - D > 0 ? DP - D : 1;
+  if (D < DP)
+    for (int i = int(threadIdx.x); i < NROWS * PAD; i += C::WARPS * 32)
+      dst[(i / PAD) * STRIDE + D + i % PAD] = 0;
+}
+
+/// One operand's tile: starts the copies of rows (async) and finishes them (wait, widen, sync).
+template <class C, class T, int NROWS, int D, int DP, int STRIDE, int RAW_OFF> struct TileLoader {
+  template <class Src> ATTN_FN static void start(const Smem<C> &sm, u16 *dst, Src src) {
+    if constexpr (IsFP8<T>::value)
+      copy_rows_async<C, NROWS, D, DP>(sm.raw(RAW_OFF), src);
+    else
+      copy_rows_async<C, NROWS, D * 2, STRIDE * 2>(reinterpret_cast<u8 *>(dst), src);
+    cp_async_commit();
+  }
+  ATTN_FN static void finish(const Smem<C> &sm, u16 *dst) {
+    cp_async_wait_all();
+    if constexpr (IsFP8<T>::value) {
+      cta_sync();
+      widen_rows<C, T, NROWS, D, DP, STRIDE>(dst, sm.raw(RAW_OFF));
+    }
+    cta_sync();
+  }
+};
+
+template <class C> using QLoader = TileLoader<C, typename C::QT, C::BM, C::DQK, Layout<C>::DQKP, Layout<C>::SQ, Layout<C>::QRAW_OFF>;
+template <class C> using KLoader = TileLoader<C, typename C::KT, C::BN, C::DQK, Layout<C>::DQKP, Layout<C>::SK, Layout<C>::KRAW_OFF>;
+template <class C> using VLoader = TileLoader<C, typename C::VT, C::BN, C::DV, Layout<C>::DVP, Layout<C>::SV, Layout<C>::VRAW_OFF>;
+
+/// Shared memory of the kernel; zeroes head-dim padding. Call once, before any load.
+template <class C> ATTN_FN Smem<C> smem_init(u8 *base) {
+  Smem<C> sm{base};
+  zero_pad<C, C::BM, C::DQK, Layout<C>::DQKP, Layout<C>::SQ>(sm.q());
+  zero_pad<C, C::BN, C::DQK, Layout<C>::DQKP, Layout<C>::SK>(sm.k());
+  zero_pad<C, C::BN, C::DV, Layout<C>::DVP, Layout<C>::SV>(sm.v());
+  return sm;
+}
+
+/// Loads the query tile (rows past the sequence are zeros) and waits for it.
+template <class C> ATTN_FN void load_q(const Cta<C> &cta, const Smem<C> &sm) {
+  const u8 *q = static_cast<const u8 *>(cta.a.q.data);
+  QLoader<C>::start(sm, sm.q(), [&](int r) -> const u8 * {
+    return cta.row_valid(r) ? q + cta.q_offset(cta.a.q, cta.row_pos(r), cta.row_head(r)) * sizeof(typename C::QT) : nullptr;
+  });
+  QLoader<C>::finish(sm, sm.q());
+}
+
+/// Starts loading keys [n0, n0 + BN) of k (which = 0) or v (which = 1); keys past the
+/// sequence are zeros.
+template <class C, int WHICH> ATTN_FN void load_kv_async(const Cta<C> &cta, const Smem<C> &sm, int n0) {
+  const TensorArg &t = WHICH == 0 ? cta.a.k : cta.a.v;
+  const u8 *base = static_cast<const u8 *>(t.data);
+  auto src = [&](int r) -> const u8 * {
+    int kv = n0 + r;
+    return kv < cta.kv_len ? base + cta.kv_offset(t, kv) * (WHICH == 0 ? sizeof(typename C::KT) : sizeof(typename C::VT)) : nullptr;
+  };
+  if constexpr (WHICH == 0)
+    KLoader<C>::start(sm, sm.k(), src);
+  else
+    VLoader<C>::start(sm, sm.v(), src);
+}
+template <class C, int WHICH> ATTN_FN void wait_kv(const Smem<C> &sm) {
+  if constexpr (WHICH == 0)
+    KLoader<C>::finish(sm, sm.k());
+  else
+    VLoader<C>::finish(sm, sm.v());
+}
+
+// ---- MMAs -------------------------------------------------------------------------------
+
+/// s = Q K^T for the current K tile.
+template <class C> ATTN_FN void mma_qk(Tile<C, C::BN> &s, const Smem<C> &sm) {
+  using L = Layout<C>;
+  constexpr int MTW = L::MT_PER_WARP;
+  const int lane = lane_id(), row0 = warp_id() * MTW * 16;
+  ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt)
+    ATTN_UNROLL for (int nt = 0; nt < C::BN / 8; ++nt)
+      ATTN_UNROLL for (int i = 0; i < 4; ++i) s.x[mt][nt][i] = 0.0f;
+  ATTN_UNROLL for (int ks = 0; ks < L::DQKP / 16; ++ks) {
+    u32 a[MTW][4];
+    ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt) {
+      int row = row0 + mt * 16 + (lane & 7) + ((lane >> 3) & 1) * 8, col = ks * 16 + (lane >> 4) * 8;
+      ldmatrix_x4(a[mt], sm.q() + row * L::SQ + col);
+    }
+    ATTN_UNROLL for (int np = 0; np < C::BN / 16; ++np) {
+      u32 b[4];
+      int row = np * 16 + (lane & 7) + ((lane >> 4) << 3), col = ks * 16 + ((lane >> 3) & 1) * 8;
+      ldmatrix_x4(b, sm.k() + row * L::SK + col);
+      ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt) {
+        Mma<typename C::MT>::run(s.x[mt][2 * np], a[mt], b[0], b[1]);
+        Mma<typename C::MT>::run(s.x[mt][2 * np + 1], a[mt], b[2], b[3]);
+      }
+    }
+  }
+}
+
+/// o += P V for the current V tile; P is rounded to the MMA type.
+template <class C> ATTN_FN void mma_pv(Tile<C, Layout<C>::DVP> &o, const Tile<C, C::BN> &p, const Smem<C> &sm) {
+  using L = Layout<C>;
+  constexpr int MTW = L::MT_PER_WARP;
+  const int lane = lane_id();
+  ATTN_UNROLL for (int ks = 0; ks < C::BN / 16; ++ks) {
+    u32 a[MTW][4];
+    ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt) {
+      a[mt][0] = pack2<typename C::MT>(p.x[mt][2 * ks][0], p.x[mt][2 * ks][1]);
+      a[mt][1] = pack2<typename C::MT>(p.x[mt][2 * ks][2], p.x[mt][2 * ks][3]);
+      a[mt][2] = pack2<typename C::MT>(p.x[mt][2 * ks + 1][0], p.x[mt][2 * ks + 1][1]);
+      a[mt][3] = pack2<typename C::MT>(p.x[mt][2 * ks + 1][2], p.x[mt][2 * ks + 1][3]);
+    }
+    ATTN_UNROLL for (int dp = 0; dp < L::DVP / 16; ++dp) {
+      u32 b[4];
+      int row = ks * 16 + (lane & 7) + ((lane >> 3) & 1) * 8, col = dp * 16 + (lane >> 4) * 8;
+      ldmatrix_x4_trans(b, sm.v() + row * L::SV + col);
+      ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt) {
+        Mma<typename C::MT>::run(o.x[mt][2 * dp], a[mt], b[0], b[1]);
+        Mma<typename C::MT>::run(o.x[mt][2 * dp + 1], a[mt], b[2], b[3]);
+      }
+    }
+  }
+}
+
+} // namespace dev
+} // namespace attn
+
+#define ATTN_KERNEL_ENTRY(NAME, CFG)                                                            \
+  extern "C" __global__ void __launch_bounds__(CFG::WARPS * 32) NAME(const ::attn::dev::Args a)
+/// Declares `NAME`, the CTA's dynamic shared memory.
+#define ATTN_SHARED(NAME)                                                                       \
+  extern __shared__ __align__(16) ::attn::dev::u8 attn_dynamic_smem[];                          \
+  ::attn::dev::u8 *NAME = attn_dynamic_smem
+
+#endif // ATTN_DEVICE_TILEGPU_H

@@ -1,0 +1,135 @@
+//===- TileHost.h - The tile library in plain C++ for the host -*- C++ -*-===//
+//
+// The same API as TileGpu.h, for running generated kernels on the CPU (CI has no GPU): one
+// host thread plays a whole CTA, so a register tile is the full BM x COLS tile and a row slot
+// is the row itself. Shared memory is a per-thread buffer holding the same MMA-type tiles the
+// GPU builds (fp8 widened exactly, padding zeroed), and the MMAs multiply those values in
+// float, accumulating in float, with P rounded to the MMA type as on the GPU. Only the order
+// of the float additions differs from the tensor cores.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_DEVICE_TILEHOST_H
+#define ATTN_DEVICE_TILEHOST_H
+
+#include "Cta.h"
+#include "Layout.h"
+
+#include <type_traits>
+#include <vector>
+
+namespace attn {
+namespace dev {
+
+template <class C, int COLS> struct Tile {
+  float x[C::BM][COLS];
+};
+template <class C> struct Rows {
+  static constexpr int N = C::BM;
+  float x[C::BM];
+};
+
+template <class C> inline int slot_row(int slot) { return slot; }
+
+template <class C, int COLS, class F> inline void for_each(Tile<C, COLS> &t, F f) {
+  for (int r = 0; r < C::BM; ++r)
+    for (int c = 0; c < COLS; ++c)
+      f(t.x[r][c], r, r, c);
+}
+template <class C, class F> inline void for_each_row(Rows<C> &r, F f) {
+  for (int s = 0; s < C::BM; ++s)
+    f(r.x[s], s, s);
+}
+template <class C, int COLS, bool MAX> inline void row_reduce(float (&out)[C::BM], const Tile<C, COLS> &t) {
+  for (int r = 0; r < C::BM; ++r) {
+    float v = t.x[r][0];
+    for (int c = 1; c < COLS; ++c)
+      v = MAX ? (v > t.x[r][c] ? v : t.x[r][c]) : v + t.x[r][c];
+    out[r] = v;
+  }
+}
+
+inline void cta_sync() {}
+
+/// Widened MMA-type tiles, as floats (each exactly a value of C::MT).
+template <class C> struct Smem {
+  float q[C::BM][Layout<C>::DQKP];
+  float k[C::BN][Layout<C>::DQKP];
+  float v[C::BN][Layout<C>::DVP];
+};
+
+template <class C> inline Smem<C> *smem_init(u8 *base) {
+  auto *sm = reinterpret_cast<Smem<C> *>(base);
+  *sm = Smem<C>{}; // zeros, padding included
+  return sm;
+}
+
+/// Reads a row of D values of T at p into dst as MMA-type values (zeros when p is null).
+template <class C, class T, int D> inline void read_row(float *dst, const u8 *p) {
+  for (int d = 0; d < D; ++d)
+    dst[d] = p ? to_float(narrow<typename C::MT>(to_float(reinterpret_cast<const T *>(p)[d]))) : 0.0f;
+}
+
+template <class C> inline void load_q(const Cta<C> &cta, Smem<C> *sm) {
+  const u8 *q = static_cast<const u8 *>(cta.a.q.data);
+  for (int r = 0; r < C::BM; ++r)
+    read_row<C, typename C::QT, C::DQK>(
+        sm->q[r], cta.row_valid(r)
+                      ? q + cta.q_offset(cta.a.q, cta.row_pos(r), cta.row_head(r)) * sizeof(typename C::QT)
+                      : nullptr);
+}
+template <class C, int WHICH> inline void load_kv_async(const Cta<C> &cta, Smem<C> *sm, int n0) {
+  using T = typename std::conditional<WHICH == 0, typename C::KT, typename C::VT>::type;
+  const TensorArg &t = WHICH == 0 ? cta.a.k : cta.a.v;
+  const u8 *base = static_cast<const u8 *>(t.data);
+  for (int r = 0; r < C::BN; ++r) {
+    int kv = n0 + r;
+    const u8 *p = kv < cta.kv_len ? base + cta.kv_offset(t, kv) * sizeof(T) : nullptr;
+    if constexpr (WHICH == 0)
+      read_row<C, T, C::DQK>(sm->k[r], p);
+    else
+      read_row<C, T, C::DV>(sm->v[r], p);
+  }
+}
+template <class C, int WHICH> inline void wait_kv(Smem<C> *) {}
+
+template <class C> inline void mma_qk(Tile<C, C::BN> &s, const Smem<C> *sm) {
+  for (int r = 0; r < C::BM; ++r)
+    for (int c = 0; c < C::BN; ++c) {
+      float acc = 0;
+      for (int d = 0; d < Layout<C>::DQKP; ++d)
+        acc += sm->q[r][d] * sm->k[c][d];
+      s.x[r][c] = acc;
+    }
+}
+template <class C> inline void mma_pv(Tile<C, Layout<C>::DVP> &o, const Tile<C, C::BN> &p, const Smem<C> *sm) {
+  for (int r = 0; r < C::BM; ++r) {
+    float pr[C::BN];
+    for (int j = 0; j < C::BN; ++j)
+      pr[j] = to_float(narrow<typename C::MT>(p.x[r][j]));
+    for (int d = 0; d < Layout<C>::DVP; ++d) {
+      float acc = o.x[r][d];
+      for (int j = 0; j < C::BN; ++j)
+        acc += pr[j] * sm->v[j][d];
+      o.x[r][d] = acc;
+    }
+  }
+}
+
+} // namespace dev
+} // namespace attn
+
+/// The host entry: the kernel body runs once per block, on the calling thread.
+#define ATTN_KERNEL_ENTRY(NAME, CFG)                                                            \
+  extern "C" __attribute__((visibility("default"))) void NAME(const ::attn::dev::Args a)
+/// The CTA's "shared memory": a per-thread heap buffer, reused across blocks.
+#define ATTN_SHARED(NAME)                                                                       \
+  static thread_local std::vector<::attn::dev::u8> attn_host_smem(                              \
+      sizeof(::attn::dev::Smem<Cfg>));                                                         \
+  ::attn::dev::u8 *NAME = attn_host_smem.data()
+
+/// The host launcher sets the block index of the calling thread through this.
+extern "C" __attribute__((visibility("default"))) void attn_host_set_block(unsigned x, unsigned y, unsigned z) {
+  ::attn::dev::tl_block = ::attn::dev::BlockIndex{x, y, z};
+}
+
+#endif // ATTN_DEVICE_TILEHOST_H
