@@ -39,7 +39,7 @@ fuzz:
 ## dist: the relocatable release bundle (MLIR/LLVM static, stripped) in dist/
 dist: deps
 	cmake -S . -B build-dist -G Ninja -DCMAKE_BUILD_TYPE=Release -DATTN_STATIC=ON
-	cmake --build build-dist --target attnc attn-opt attn-unittests -j $(JOBS)
+	cmake --build build-dist --target attnc attn-opt attn-unittests attn -j $(JOBS)
 	scripts/make-dist.sh build-dist
 
 clean:

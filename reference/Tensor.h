@@ -15,6 +15,9 @@
 
 namespace attn::ref {
 
+/// Bytes per element of a dtype.
+int64_t elementSize(DType t);
+
 class Tensor {
 public:
   Tensor() = default;
@@ -34,6 +37,11 @@ public:
   double get(const std::vector<int64_t> &idx) const;
   /// Stores `x` rounded to nearest even in the dtype (fp8 overflow as NumberFormats says).
   void set(const std::vector<int64_t> &idx, double x);
+  /// The address of element 0 (for handing the tensor to a kernel), the whole storage it
+  /// views, and element 0's offset in it, in elements.
+  void *data() const { return storage ? storage->data() + start * elementSize(type) : nullptr; }
+  const std::vector<uint8_t> &bytes() const { return *storage; }
+  int64_t offset() const { return start; }
   /// Stores raw bits (fp8/16-bit) or the integer value (i32).
   void setBits(const std::vector<int64_t> &idx, uint32_t bits);
 
@@ -46,8 +54,7 @@ private:
   std::shared_ptr<std::vector<uint8_t>> storage;
 };
 
-/// Bytes per element of a dtype.
-int64_t elementSize(DType t);
+
 
 } // namespace attn::ref
 

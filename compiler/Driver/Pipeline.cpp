@@ -5,6 +5,8 @@
 #include "compiler/Frontend/Sema.h"
 #include "compiler/Import/ASTToAttn.h"
 #include "dialects/Attn/IR/AttnDialect.h"
+#include "dialects/Attn/Transforms/Passes.h"
+#include "dialects/Tile/IR/TileDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -13,7 +15,8 @@
 using namespace attn;
 
 void attn::registerAttnDialects(mlir::DialectRegistry &registry) {
-  registry.insert<AttnDialect, mlir::arith::ArithDialect, mlir::math::MathDialect>();
+  registry.insert<AttnDialect, tile::TileDialect, mlir::arith::ArithDialect, mlir::math::MathDialect,
+                  mlir::scf::SCFDialect, mlir::vector::VectorDialect, mlir::memref::MemRefDialect>();
 }
 
 namespace {
@@ -22,8 +25,9 @@ llvm::StringRef mainBuffer(const llvm::SourceMgr &srcMgr) {
 }
 } // namespace
 
-std::optional<CheckedSpec> attn::parseAndCheck(const llvm::SourceMgr &srcMgr,
-                                               mlir::MLIRContext &ctx) {
+namespace {
+/// Lexer, parser and Sema.
+std::optional<CheckedSpec> frontEnd(const llvm::SourceMgr &srcMgr, mlir::MLIRContext &ctx) {
   SourceDiagnostics diags(ctx, srcMgr);
   std::unique_ptr<SpecAST> ast = parseSpec(mainBuffer(srcMgr), diags);
   // Semantic checks would only echo syntax errors (a declaration that did not parse is
@@ -36,17 +40,40 @@ std::optional<CheckedSpec> attn::parseAndCheck(const llvm::SourceMgr &srcMgr,
   return CheckedSpec{std::move(ast), *sig};
 }
 
-mlir::OwningOpRef<mlir::ModuleOp> attn::compileToAttn(const llvm::SourceMgr &srcMgr,
-                                                      mlir::MLIRContext &ctx) {
-  std::optional<CheckedSpec> spec = parseAndCheck(srcMgr, ctx);
-  if (!spec)
-    return nullptr;
+/// Import and verification of a checked spec, and the checks made on its attn dialect form:
+/// a warning at the mask when the mask analysis (attn-analyze-mask) proves it false everywhere.
+mlir::OwningOpRef<mlir::ModuleOp> importAndCheck(const CheckedSpec &spec,
+                                                 const llvm::SourceMgr &srcMgr,
+                                                 mlir::MLIRContext &ctx) {
   ctx.loadDialect<AttnDialect, mlir::arith::ArithDialect, mlir::math::MathDialect>();
   SourceDiagnostics diags(ctx, srcMgr);
-  mlir::OwningOpRef<mlir::ModuleOp> module = importSpec(*spec->ast, spec->signature, diags);
+  mlir::OwningOpRef<mlir::ModuleOp> module = importSpec(*spec.ast, spec.signature, diags);
   if (failed(mlir::verify(*module)))
     return nullptr;
+  module->walk([](KernelOp kernel) {
+    if (isMaskEmptyEverywhere(kernel))
+      mlir::emitWarning(kernel.getMask().front().getTerminator()->getLoc())
+          << "mask is false for every query and key: every score is masked out and every "
+             "output row is 0";
+  });
   return module;
+}
+} // namespace
+
+std::optional<CheckedSpec> attn::parseAndCheck(const llvm::SourceMgr &srcMgr,
+                                               mlir::MLIRContext &ctx) {
+  std::optional<CheckedSpec> spec = frontEnd(srcMgr, ctx);
+  if (!spec || !importAndCheck(*spec, srcMgr, ctx))
+    return std::nullopt;
+  return spec;
+}
+
+mlir::OwningOpRef<mlir::ModuleOp> attn::compileToAttn(const llvm::SourceMgr &srcMgr,
+                                                      mlir::MLIRContext &ctx) {
+  std::optional<CheckedSpec> spec = frontEnd(srcMgr, ctx);
+  if (!spec)
+    return nullptr;
+  return importAndCheck(*spec, srcMgr, ctx);
 }
 
 mlir::LogicalResult attn::emitStage(const llvm::SourceMgr &srcMgr, mlir::MLIRContext &ctx,

@@ -21,10 +21,12 @@ struct CheckedSpec {
 };
 
 /// Parses and checks the main buffer of `srcMgr`, reporting through `ctx`'s diagnostic engine.
-/// Null when there was an error.
+/// The checks include those made on the spec's attn dialect form (it is imported, verified and
+/// its mask analysed, then dropped). Null when there was an error.
 std::optional<CheckedSpec> parseAndCheck(const llvm::SourceMgr &srcMgr, mlir::MLIRContext &ctx);
 
-/// Front end, import and verification: the attn-dialect module of a spec, or null on error.
+/// Front end, import, verification and the mask-false warning: the attn-dialect module of a
+/// spec, or null on error.
 mlir::OwningOpRef<mlir::ModuleOp> compileToAttn(const llvm::SourceMgr &srcMgr,
                                                 mlir::MLIRContext &ctx);
 

@@ -1,5 +1,6 @@
 //===- attn-opt.cpp - mlir-opt with the attn dialects and passes ----------===//
 #include "compiler/Driver/Pipeline.h"
+#include "compiler/Conversion/Passes.h"
 #include "dialects/Attn/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -9,6 +10,7 @@
 int main(int argc, char **argv) {
   mlir::registerTransformsPasses(); // canonicalize, cse, ...
   attn::registerAttnPasses();
+  attn::registerConversionPasses();
   mlir::DialectRegistry registry;
   attn::registerAttnDialects(registry);
   return mlir::asMainReturnCode(

@@ -1,0 +1,251 @@
+#!/usr/bin/env python3
+"""attn against PyTorch in one process, on one GPU: correctness of every example against SDPA or
+FlexAttention with the same modifications, then TFLOP/s of DESIGN.md section 8's shapes (B*S =
+16k tokens, 2048 hidden; D = 128 and 64) for attn, SDPA (flash, cuDNN) and FlexAttention.
+
+    PYTHONPATH=python ATTN_LIBRARY=build/lib/libattn.so python3 bench/bench.py [--quick] [--out F]
+
+FLOPs count only unmasked (query, key) pairs: 4 * B * H * D * pairs (causal: S(S+1)/2 pairs).
+"""
+import argparse, json, math, os, sys
+
+import torch
+import torch.nn.functional as F
+from torch.nn.attention import SDPBackend, sdpa_kernel
+from torch.nn.attention.flex_attention import create_block_mask, flex_attention
+import triton.testing
+
+import attn
+
+torch._dynamo.config.cache_size_limit = 1000
+torch._dynamo.config.recompile_limit = 1000
+torch._dynamo.config.accumulated_recompile_limit = 100000
+flex = torch.compile(flex_attention, dynamic=False)
+dev = "cuda"
+HERE = os.path.dirname(os.path.abspath(__file__))
+EXAMPLES = os.path.join(HERE, "..", "examples")
+
+
+def timed(fn):
+    fn()
+    torch.cuda.synchronize()
+    return triton.testing.do_bench(fn, warmup=25, rep=100, return_mode="median")
+
+
+def sqnr(x, ref):
+    x, ref = x.double(), ref.double()
+    return 10 * math.log10(ref.pow(2).sum().item() / max((x - ref).pow(2).sum().item(), 1e-300))
+
+
+def ours(q, k, v, kernel, **kw):
+    """q, k, v as [B, H, S, D] (torch's layout); our kernels take [B, S, H, D] strided views."""
+    out = kernel(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), **kw)
+    return (out[0] if isinstance(out, tuple) else out).transpose(1, 2)
+
+
+def spec(mask="", score="", head_dim=128, extra=""):
+    return f"""kernel bench {{
+  q: bf16[{head_dim}]; k: bf16[{head_dim}]; v: bf16[{head_dim}]; out: bf16;
+  {extra}
+  {'score { ' + score + ' }' if score else ''}
+  {'mask { ' + mask + ' }' if mask else ''}
+}}"""
+
+
+# ---- every example against PyTorch ---------------------------------------------------------
+
+def check_examples(rows):
+    torch.manual_seed(0)
+    B, S, Hq = 2, 1000, 8
+
+    def qkv(hkv, d=128, skv=S):
+        q = torch.randn(B, Hq, S, d, device=dev, dtype=torch.bfloat16)
+        k = torch.randn(B, hkv, skv, d, device=dev, dtype=torch.bfloat16)
+        v = torch.randn(B, hkv, skv, d, device=dev, dtype=torch.bfloat16)
+        return q, k, v
+
+    def sdpa(q, k, v, **kw):
+        return F.scaled_dot_product_attention(q.float(), k.float(), v.float(), enable_gqa=True, **kw)
+
+    def fp8(x, per_head):
+        amax = x.float().abs().amax(dim=(2, 3)) if per_head else x.float().abs().amax()
+        scale = (amax / 448.0).clamp(min=1e-12)
+        s = scale[:, :, None, None] if per_head else scale
+        x8 = (x.float() / s).to(torch.float8_e4m3fn)
+        return x8, scale, x8.float() * s
+
+    def run(name, spec_file, got_fn, want_fn):
+        kernel = attn.compile(os.path.join(EXAMPLES, spec_file))
+        got, want = got_fn(kernel).float(), want_fn().float()
+        db = sqnr(got, want)
+        rows.append(dict(name=name, sqnr_db=db, max_err=(got - want).abs().max().item()))
+        print(f"  {name:18s} SQNR {db:6.1f} dB  max err {rows[-1]['max_err']:.2e}", flush=True)
+
+    q, k, v = qkv(8)
+    run("causal", "causal.attn", lambda K: ours(q, k, v, K), lambda: sdpa(q, k, v, is_causal=True))
+    q, k, v = qkv(4)
+    cap = 50.0
+    sw = lambda b, h, qi, kv: (qi >= kv) & (qi - kv < 4096)
+    bm = create_block_mask(sw, B=None, H=None, Q_LEN=S, KV_LEN=S)
+    run("gemma2_local", "gemma2_local.attn", lambda K: ours(q, k, v, K),
+        lambda: flex(q, k, v, score_mod=lambda s, b, h, qi, kv: cap * torch.tanh(s / cap),
+                     block_mask=bm, scale=1 / 12.0, enable_gqa=True))
+    q, k, v = qkv(8)
+    slopes = torch.exp2(-8.0 * torch.arange(1, Hq + 1, device=dev, dtype=torch.float32) / Hq)
+    causal = create_block_mask(lambda b, h, qi, kv: qi >= kv, B=None, H=None, Q_LEN=S, KV_LEN=S)
+    run("alibi", "alibi.attn", lambda K: ours(q, k, v, K, slopes=slopes),
+        lambda: flex(q, k, v, score_mod=lambda s, b, h, qi, kv: s - slopes[h] * (qi - kv),
+                     block_mask=causal))
+    doc = (torch.arange(S, device=dev, dtype=torch.int32) * 4 // S).contiguous()
+    dm = create_block_mask(lambda b, h, qi, kv: (qi >= kv) & (doc[qi] == doc[kv]), B=None, H=None,
+                           Q_LEN=S, KV_LEN=S)
+    run("document_mask", "document_mask.attn", lambda K: ours(q, k, v, K, doc=doc),
+        lambda: flex(q, k, v, block_mask=dm))
+    prefix = torch.tensor([100, 700], device=dev, dtype=torch.int32)
+    pm = create_block_mask(lambda b, h, qi, kv: (kv < prefix[b]) | (qi >= kv), B=B, H=None,
+                           Q_LEN=S, KV_LEN=S)
+    run("prefix_lm", "prefix_lm.attn", lambda K: ours(q, k, v, K, prefix=prefix),
+        lambda: flex(q, k, v, block_mask=pm))
+    q, k, v = qkv(2)
+    k8, ks, kd = fp8(k, True)
+    v8, vs, vd = fp8(v, False)
+    run("bf16q_fp8kv", "bf16q_fp8kv.attn",
+        lambda K: ours(q, k8, v8, K, k_scale=ks.float().contiguous(), v_scale=vs.reshape(1).float()),
+        lambda: sdpa(q, kd, vd, is_causal=True))
+    q, k, v = qkv(8)
+    q8, qs, qd = fp8(q, False)
+    k8, ks, kd = fp8(k, False)
+    v8, vs, vd = fp8(v, False)
+    run("fp8_qkv", "fp8_qkv.attn",
+        lambda K: ours(q8, k8, v8, K, q_scale=qs.reshape(1).float(), k_scale=ks.reshape(1).float(),
+                       v_scale=vs.reshape(1).float()),
+        lambda: sdpa(qd, kd, vd, is_causal=True))
+    # Paged decode: 4 new tokens per sequence over 1000 cached keys, pages of 16 in shuffled
+    # blocks; torch sees the gathered keys (q_idx = kv_len - q_len + i, as causal from the end).
+    Sq, P, hkv = 4, 16, 2
+    q = torch.randn(B * Sq, Hq, 128, device=dev, dtype=torch.bfloat16)
+    nblk = B * (S // P + 1)
+    kc = torch.randn(nblk, P, hkv, 128, device=dev, dtype=torch.bfloat16)
+    vc = torch.randn_like(kc)
+    table = torch.randperm(nblk, device=dev, dtype=torch.int32).reshape(B, -1).contiguous()
+    lens = torch.tensor([S, S - 37], device=dev, dtype=torch.int32)
+    cu = torch.tensor([0, Sq, 2 * Sq], device=dev, dtype=torch.int32)
+
+    def paged_ref():
+        outs = []
+        for b in range(B):
+            n = int(lens[b])
+            kk = kc[table[b]].reshape(-1, hkv, 128)[:n].permute(1, 0, 2)[None]
+            vv = vc[table[b]].reshape(-1, hkv, 128)[:n].permute(1, 0, 2)[None]
+            qq = q[b * Sq:(b + 1) * Sq].permute(1, 0, 2)[None]
+            m = torch.arange(n - Sq, n, device=dev)[:, None] >= torch.arange(n, device=dev)[None]
+            outs.append(sdpa(qq, kk, vv, attn_mask=m)[0].permute(1, 0, 2))
+        return torch.cat(outs)
+
+    def paged_ours(K):
+        out = K(q, kc, vc, cu_seqlens_q=cu, seqlens_kv=lens, block_table=table)
+        return out[0] if isinstance(out, tuple) else out
+
+    run("paged_decode_gqa", "paged_decode_gqa.attn", paged_ours, paged_ref)
+
+
+# ---- throughput ----------------------------------------------------------------------------
+
+def pairs(S, mask):
+    if mask == "full":
+        return S * S
+    if mask == "window":
+        W = 1024
+        return sum(min(i + 1, W) for i in range(S))
+    return S * (S + 1) // 2
+
+
+def benchmark(rows, seqs, dims):
+    for D in dims:
+        for S in seqs:
+            H, B = 2048 // D, max(1, 16384 // S)
+            torch.manual_seed(S)
+            q = torch.randn(B, H, S, D, device=dev, dtype=torch.bfloat16)
+            k, v = torch.randn_like(q), torch.randn_like(q)
+            causal = create_block_mask(lambda b, h, qi, kv: qi >= kv, B=None, H=None, Q_LEN=S, KV_LEN=S)
+            slopes = torch.exp2(-8.0 * torch.arange(1, H + 1, device=dev, dtype=torch.float32) / H)
+            ks = (k.float().abs().amax(dim=(2, 3)) / 448.0).contiguous()
+            vs = (v.float().abs().amax() / 448.0).reshape(1)
+            k8 = (k.float() / ks[:, :, None, None]).to(torch.float8_e4m3fn)
+            v8 = (v.float() / vs).to(torch.float8_e4m3fn)
+            variants = [("full", "full", spec(head_dim=D), {}, None),
+                        ("causal", "causal", spec("causal", head_dim=D), {}, None)]
+            if D == 128:
+                variants += [
+                    ("causal+window1024", "window", spec("causal && sliding_window(1024)"), {}, None),
+                    ("causal+softcap30", "causal", spec("causal", "30.0 * tanh(s / 30.0)"), {}, None),
+                    ("causal+alibi", "causal", spec("causal", "s + slopes[h] * (kv_idx - q_idx)",
+                                                    extra="param slopes: f32[H];"), {"slopes": slopes}, None),
+                    ("causal+fp8kv", "causal", spec("causal").replace(
+                        "k: bf16[128]; v: bf16[128];",
+                        "k: f8e4m3[128] scale per_head; v: f8e4m3[128] scale per_tensor;"),
+                     {"k_scale": ks, "v_scale": vs}, (k8, v8))]
+            for name, mask, text, kw, kv8 in variants:
+                flops = 4 * B * H * D * pairs(S, mask)
+                kernel = attn.compile(text)
+                kk, vv = kv8 if kv8 else (k, v)
+                ms = timed(lambda: ours(q, kk, vv, kernel, **kw))
+                row = dict(variant=name, impl="attn", B=B, H=H, S=S, D=D, ms=ms, tflops=flops / ms / 1e9)
+                rows.append(row)
+                line = f"{name:18s} D={D:3d} S={S:6d} attn {row['tflops']:6.1f}"
+                peers = {}
+                if name in ("full", "causal"):
+                    for be, tag in ((SDPBackend.FLASH_ATTENTION, "sdpa-flash"), (SDPBackend.CUDNN_ATTENTION, "sdpa-cudnn")):
+                        try:
+                            with sdpa_kernel([be]):
+                                peers[tag] = timed(lambda: F.scaled_dot_product_attention(q, k, v, is_causal=name == "causal"))
+                        except Exception as e:
+                            print("  ", tag, "failed:", repr(e)[:120])
+                bm = None if mask == "full" else causal
+                if mask == "window":
+                    bm = create_block_mask(lambda b, h, qi, kv: (qi >= kv) & (qi - kv < 1024), B=None, H=None, Q_LEN=S, KV_LEN=S)
+                mod = {"causal+softcap30": lambda s, b, h, qi, kv: 30.0 * torch.tanh(s / 30.0),
+                       "causal+alibi": lambda s, b, h, qi, kv: s + slopes[h] * (kv - qi),
+                       "causal+fp8kv": lambda s, b, h, qi, kv: s * ks[b, h]}.get(name)
+                if name == "causal+fp8kv":
+                    fl = lambda: flex(q, k8, v8, score_mod=mod, block_mask=bm) * vs
+                else:
+                    fl = lambda: flex(q, k, v, score_mod=mod, block_mask=bm)
+                try:
+                    peers["flex"] = timed(fl)
+                except Exception as e:
+                    print("   flex failed:", repr(e)[:160])
+                # Same inputs, same answer: our output against the peer's.
+                ref = fl().float()
+                db = sqnr(ours(q, kk, vv, kernel, **kw).float(), ref)
+                row["sqnr_vs_torch_db"] = db
+                for tag, pms in peers.items():
+                    rows.append(dict(variant=name, impl=tag, B=B, H=H, S=S, D=D, ms=pms, tflops=flops / pms / 1e9))
+                    line += f" | {tag} {flops / pms / 1e9:6.1f}"
+                print(line + f"  TFLOP/s (SQNR vs flex {db:.1f} dB)", flush=True)
+            del q, k, v, k8, v8
+            torch.cuda.empty_cache()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="S = 1k and 4k only")
+    ap.add_argument("--no-bench", action="store_true")
+    ap.add_argument("--out", default="bench.json")
+    a = ap.parse_args()
+    print(torch.__version__, torch.cuda.get_device_name(), flush=True)
+    rows = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "examples": [], "bench": []}
+    print("examples against PyTorch (bf16 out; fp8 inputs dequantized for torch):")
+    check_examples(rows["examples"])
+    if not a.no_bench:
+        print("TFLOP/s (B*S = 16k tokens, 2048 hidden):")
+        benchmark(rows["bench"], [1024, 4096] if a.quick else [1024, 4096, 16384], [128, 64])
+    json.dump(rows, open(a.out, "w"), indent=1)
+    bad = [r for r in rows["examples"] if r["sqnr_db"] < 35]
+    if bad:
+        print("FAIL:", [r["name"] for r in bad])
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,252 @@
+//===- KernelCheck.cpp - A generated kernel against the reference ---------===//
+#include "check/KernelCheck.h"
+
+#include "runtime/HostKernel.h"
+#include "runtime/Kernel.h"
+#include "runtime/Launch.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
+
+using namespace attn;
+using namespace attn::check;
+
+namespace {
+
+/// Where a problem's tensors live for one launch: host tensors as they are, or copies on GPU 0
+/// (freed when this goes away).
+class Placement {
+public:
+  explicit Placement(Device d) : device(d) {}
+  ~Placement() {
+    if (driver)
+      for (rt::CUdeviceptr p : buffers)
+        llvm::consumeError(driver->free(p));
+  }
+
+  llvm::Expected<rt::TensorDesc> place(const ref::Tensor &t) {
+    rt::TensorDesc d;
+    d.dtype = t.dtype();
+    d.shape = t.shape();
+    d.strides = t.strides();
+    if (device == Device::Host) {
+      d.data = t.data();
+      return d;
+    }
+    llvm::Expected<rt::CUdeviceptr> p = copyIn(t.bytes().data(), t.bytes().size());
+    if (!p)
+      return p.takeError();
+    d.data = reinterpret_cast<const void *>(*p + t.offset() * ref::elementSize(t.dtype()));
+    d.device = 0;
+    return d;
+  }
+  /// A float32 or int32 vector as a tensor of `shape`.
+  template <class T>
+  llvm::Expected<rt::TensorDesc> place(const std::vector<T> &v, DType dtype, std::vector<int64_t> shape) {
+    ref::Tensor t(dtype, shape);
+    std::memcpy(t.data(), v.data(), v.size() * sizeof(T));
+    keep.push_back(t);
+    return place(t);
+  }
+  /// Copies a result written by the kernel back into `t` (GPU only).
+  llvm::Error fetch(const rt::TensorDesc &d, ref::Tensor &t) {
+    if (device == Device::Host)
+      return llvm::Error::success();
+    return driver->copyToHost(t.data(), reinterpret_cast<rt::CUdeviceptr>(d.data), t.bytes().size());
+  }
+
+private:
+  llvm::Expected<rt::CUdeviceptr> copyIn(const void *src, size_t bytes) {
+    if (!driver) {
+      llvm::Expected<rt::CudaDriver &> d = rt::CudaDriver::get(0);
+      if (!d)
+        return d.takeError();
+      driver = &*d;
+    }
+    llvm::Expected<rt::CUdeviceptr> p = driver->alloc(std::max<size_t>(bytes, 16));
+    if (!p)
+      return p.takeError();
+    buffers.push_back(*p);
+    if (llvm::Error e = driver->copyToDevice(*p, src, bytes))
+      return std::move(e);
+    return *p;
+  }
+
+  Device device;
+  rt::CudaDriver *driver = nullptr;
+  std::vector<rt::CUdeviceptr> buffers;
+  std::vector<ref::Tensor> keep;
+};
+
+} // namespace
+
+llvm::Expected<KernelOutput> attn::check::runKernel(const GeneratedKernel &kernel,
+                                                    const ref::Problem &p, Device device) {
+  const Signature &sig = kernel.signature;
+  bool ragged = sig.batch == BatchLayout::Ragged, paged = sig.kvCache == KVCache::Paged;
+  int64_t B = ragged ? int64_t(p.cuSeqlensQ.size()) - 1 : p.q.shape()[0];
+  int64_t Hq = p.q.shape()[ragged ? 1 : 2], Hkv = p.k.shape()[ragged || paged ? p.k.rank() - 2 : 2];
+  int64_t rows = ragged ? p.q.shape()[0] : p.q.shape()[0] * p.q.shape()[1];
+  std::vector<int64_t> outShape = p.q.shape();
+  outShape.back() = sig.out.headDim;
+  ref::Tensor out(sig.out.dtype, outShape), lse(DType::F32, {rows, Hq});
+
+  Placement place(device);
+  rt::LaunchDesc d;
+  auto set = [&](rt::TensorDesc &dst, llvm::Expected<rt::TensorDesc> src) -> llvm::Error {
+    if (!src)
+      return src.takeError();
+    dst = *src;
+    return llvm::Error::success();
+  };
+  auto setOpt = [&](std::optional<rt::TensorDesc> &dst, llvm::Expected<rt::TensorDesc> src) -> llvm::Error {
+    if (!src)
+      return src.takeError();
+    dst = *src;
+    return llvm::Error::success();
+  };
+  if (auto e = set(d.q, place.place(p.q))) return std::move(e);
+  if (auto e = set(d.k, place.place(p.k))) return std::move(e);
+  if (auto e = set(d.v, place.place(p.v))) return std::move(e);
+  if (auto e = set(d.out, place.place(out))) return std::move(e);
+  if (sig.lse)
+    if (auto e = setOpt(d.lse, place.place(lse))) return std::move(e);
+
+  // Scales, shaped as their granularity says (Args.h).
+  auto scaleShape = [&](ScaleKind kind, bool isQ) -> std::vector<int64_t> {
+    int64_t H = isQ ? Hq : Hkv;
+    switch (kind) {
+    case ScaleKind::PerTensor: return {1};
+    case ScaleKind::PerHead: return {B, H};
+    default:
+      if (isQ)
+        return ragged ? std::vector<int64_t>{rows, H} : std::vector<int64_t>{B, p.q.shape()[1], H};
+      if (paged)
+        return {p.k.shape()[0], p.k.shape()[1], H};
+      if (ragged)
+        return {p.k.shape()[0], H};
+      return {B, p.k.shape()[1], H};
+    }
+  };
+  for (auto [kind, vec, dst, isQ] :
+       {std::tuple{sig.q.scale, &p.qScale, &d.qScale, true},
+        std::tuple{sig.k.scale, &p.kScale, &d.kScale, false},
+        std::tuple{sig.v.scale, &p.vScale, &d.vScale, false}})
+    if (kind != ScaleKind::None)
+      if (auto e = setOpt(*dst, place.place(*vec, DType::F32, scaleShape(kind, isQ))))
+        return std::move(e);
+  if (sig.out.scale != ScaleKind::None)
+    if (auto e = setOpt(d.outScale, place.place(std::vector<float>{p.outScale}, DType::F32, {1})))
+      return std::move(e);
+  if (ragged) {
+    if (auto e = setOpt(d.cuSeqlensQ, place.place(p.cuSeqlensQ, DType::I32, {B + 1}))) return std::move(e);
+    if (!paged)
+      if (auto e = setOpt(d.cuSeqlensKV, place.place(p.cuSeqlensKV, DType::I32, {B + 1}))) return std::move(e);
+  }
+  if (paged) {
+    if (auto e = setOpt(d.seqlensKV, place.place(p.seqLensKV, DType::I32, {B}))) return std::move(e);
+    rt::TensorDesc bt;
+    if (auto e = set(bt, place.place(p.blockTable))) return std::move(e);
+    d.blockTable = bt;
+  }
+  for (const auto &[name, t] : p.params) {
+    rt::TensorDesc pd;
+    if (auto e = set(pd, place.place(t))) return std::move(e);
+    d.params[name] = pd;
+  }
+
+  KernelOutput result;
+  if (device == Device::Host) {
+    llvm::Expected<std::unique_ptr<rt::HostKernel>> k = rt::HostKernel::compile(kernel);
+    if (!k)
+      return k.takeError();
+    if (llvm::Error e = (*k)->launch(d))
+      return std::move(e);
+  } else {
+    llvm::Expected<std::shared_ptr<rt::Kernel>> k = rt::Kernel::compile(kernel);
+    if (!k)
+      return k.takeError();
+    if (llvm::Error e = (*k)->launch(d, nullptr))
+      return std::move(e);
+    llvm::Expected<rt::CudaDriver &> drv = rt::CudaDriver::get(0);
+    if (!drv)
+      return drv.takeError();
+    if (llvm::Error e = drv->synchronize())
+      return std::move(e);
+    if (llvm::Error e = place.fetch(d.out, out))
+      return std::move(e);
+    if (sig.lse)
+      if (llvm::Error e = place.fetch(*d.lse, lse))
+        return std::move(e);
+  }
+  // Decode in [rows, Hq, Dv] order (out's own row-major order); fp8 back to o's units.
+  double unscale = sig.out.scale != ScaleKind::None ? p.outScale : 1.0;
+  int64_t n = out.numel();
+  result.out.resize(size_t(n));
+  const std::vector<int64_t> &shape = out.shape();
+  std::vector<int64_t> idx(shape.size(), 0);
+  for (int64_t i = 0; i < n; ++i) {
+    result.out[size_t(i)] = out.get(idx) * unscale;
+    for (int64_t dim = int64_t(idx.size()) - 1; dim >= 0 && ++idx[dim] == shape[dim]; --dim)
+      idx[dim] = 0;
+  }
+  if (sig.lse)
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t h = 0; h < Hq; ++h)
+        result.lse.push_back(lse.get({r, h}));
+  return result;
+}
+
+double attn::check::requiredSqnrDb(DType out) {
+  switch (out) {
+  case DType::F8E4M3: return 20;
+  case DType::F8E5M2: return 15;
+  default: return 40;
+  }
+}
+
+Verdict attn::check::judge(const KernelOutput &got, const ref::Result &want, const Signature &sig) {
+  Verdict v;
+  v.out = ref::compare(got.out, want.out);
+  for (double x : got.out)
+    v.finite = v.finite && std::isfinite(x);
+  for (size_t i = 0; i < got.lse.size(); ++i) {
+    bool inf = std::isinf(want.lse[i]);
+    if (inf != (std::isinf(got.lse[i]) && got.lse[i] < 0))
+      v.lseInfMatch = false;
+    else if (!inf)
+      v.lseMaxAbsErr = std::max(v.lseMaxAbsErr, std::abs(got.lse[i] - want.lse[i]));
+  }
+  v.requiredDb = requiredSqnrDb(sig.out.dtype);
+  // lse: exp2/log2 in float on O(10) values; 1e-3 is 100x what float rounding gives.
+  v.pass = v.finite && v.out.sqnrDb >= v.requiredDb && v.lseInfMatch && v.lseMaxAbsErr <= 1e-3;
+  return v;
+}
+
+llvm::Expected<bool> attn::check::runAndCheck(const CheckedSpec &spec, const GeneratedKernel &kernel,
+                                              const ref::ProblemShape &shape, uint64_t seed,
+                                              Device device, llvm::raw_ostream &os) {
+  ref::RandomProblem rp = ref::makeRandomProblem(spec.signature, shape, seed);
+  llvm::Expected<ref::Result> want = ref::evaluate(spec, rp.problem);
+  if (!want)
+    return want.takeError();
+  llvm::Expected<KernelOutput> got = runKernel(kernel, rp.problem, device);
+  if (!got)
+    return got.takeError();
+  Verdict v = judge(*got, *want, spec.signature);
+  os << llvm::formatv("kernel {0} ({1}x{2} tiles, {3} warps, {4} heads per tile) on the {5}\n",
+                      kernel.name, kernel.config.blockM, kernel.config.blockN, kernel.config.warps,
+                      kernel.config.headsPerTile, device == Device::Host ? "host" : "GPU");
+  os << llvm::formatv("shape b={0} hq={1} hkv={2} sq={3} skv={4}, seed {5}\n", shape.b, shape.hq,
+                      shape.hkv, shape.sq, shape.skv, seed);
+  os << llvm::formatv("out vs reference: SQNR {0:f1} dB (need {1:f0}), max abs error {2:e2}\n",
+                      v.out.sqnrDb, v.requiredDb, v.out.maxAbsErr);
+  if (spec.signature.lse)
+    os << llvm::formatv("lse: max abs error {0:e2}, -inf rows {1}\n", v.lseMaxAbsErr,
+                        v.lseInfMatch ? "match" : "DIFFER");
+  if (!v.finite)
+    os << "out has NaN or inf\n";
+  os << (v.pass ? "PASS\n" : "FAIL\n");
+  return v.pass;
+}

@@ -1,0 +1,57 @@
+//===- KernelCheck.h - A generated kernel against the reference -*- C++ -*-===//
+//
+// Runs a generated kernel (host build or GPU) on a reference Problem and compares its output
+// with the float64 reference on the same, already quantized, inputs: so the error measured is
+// the kernel's own (fp32 accumulation, P rounded to the MMA type, the output rounded to its
+// dtype), never the inputs' quantization. Used by `attnc run --device=host|cuda` and the tests.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_CHECK_KERNELCHECK_H
+#define ATTN_CHECK_KERNELCHECK_H
+
+#include "compiler/Driver/Codegen.h"
+#include "reference/Metrics.h"
+#include "reference/RandomProblem.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+namespace attn::check {
+
+enum class Device { Host, Cuda };
+
+/// What a kernel wrote, decoded: out [rows, Hq, Dv] and lse [rows, Hq] (empty without lse).
+struct KernelOutput {
+  std::vector<double> out, lse;
+  double milliseconds = 0; ///< the kernel alone (GPU: events around one launch)
+};
+
+/// Runs `kernel` on `problem` (copied to GPU 0 for Device::Cuda).
+llvm::Expected<KernelOutput> runKernel(const GeneratedKernel &kernel, const ref::Problem &problem,
+                                       Device device);
+
+/// The least SQNR a kernel must reach against the exact reference, by output dtype. The output
+/// rounding alone gives about 20 log10(2^(m+1) sqrt 3) dB for m mantissa bits (bf16: 53, e4m3:
+/// 29, e5m2: 23); P rounded to the MMA type (bf16) adds noise of the same order, averaged over
+/// keys. The bars leave 10-13 dB of margin below what rounding allows and far above what a wrong
+/// index, mask or scale gives (under 10 dB).
+double requiredSqnrDb(DType out);
+
+struct Verdict {
+  ref::Comparison out;
+  double lseMaxAbsErr = 0; ///< over rows with a finite reference lse
+  bool lseInfMatch = true; ///< -inf exactly where the reference's is
+  bool finite = true;      ///< no NaN or inf in out
+  double requiredDb = 0;
+  bool pass = false;
+};
+Verdict judge(const KernelOutput &got, const ref::Result &want, const Signature &sig);
+
+/// `attnc run --device=host|cuda`: a random problem of `shape`, the kernel and the reference on
+/// it, a summary with PASS or FAIL. Returns whether it passed.
+llvm::Expected<bool> runAndCheck(const CheckedSpec &spec, const GeneratedKernel &kernel,
+                                 const ref::ProblemShape &shape, uint64_t seed, Device device,
+                                 llvm::raw_ostream &os);
+
+} // namespace attn::check
+
+#endif // ATTN_CHECK_KERNELCHECK_H

@@ -1,0 +1,252 @@
+//===- AttnToTile.cpp - attn.kernel to the tile program of one CTA --------===//
+//
+// What the attn kernel says (dtypes, scales, score, mask) becomes how one CTA computes it. The
+// decisions were made by the attn passes and are read here: where each scale applies
+// (#attn.scales), the tile sizes (config), and from the mask analysis the KV loop bounds of a
+// query tile (kv_bounds) and which KV tiles the mask keeps whole (tile_class).
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Conversion/Passes.h"
+#include "dialects/Attn/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+
+#include <cmath>
+
+namespace attn {
+#define GEN_PASS_DEF_CONVERTATTNTOTILE
+#include "compiler/Conversion/Passes.h.inc"
+} // namespace attn
+
+using namespace attn;
+using mlir::Value;
+
+namespace {
+
+bool contains(mlir::ArrayAttr list, llvm::StringRef name) {
+  return llvm::any_of(list, [&](mlir::Attribute a) { return llvm::cast<mlir::StringAttr>(a).getValue() == name; });
+}
+
+/// Builds the tile program of one kernel.
+struct Lowering {
+  KernelOp kernel;
+  mlir::OpBuilder b;
+  mlir::Location loc;
+  KernelConfig cfg;
+  Signature sig;
+  ScalePlanAttr plan;
+  mlir::Type i32, f32;
+
+  Lowering(KernelOp k) : kernel(k), b(k), loc(k.getLoc()), i32(b.getI32Type()), f32(b.getF32Type()) {}
+
+  Value cst(int64_t v) { return mlir::arith::ConstantIntOp::create(b, loc, v, 32); }
+
+  /// Clones `op` at the insertion point; attn.param_read becomes tile.param_read (the slot and
+  /// storage type of the param), since the tile program has no attn.kernel to look it up in.
+  void cloneOp(mlir::Operation &op, mlir::IRMapping &map) {
+    if (auto read = llvm::dyn_cast<ParamReadOp>(op)) {
+      int64_t index = 0;
+      ParamAttr decl;
+      for (auto [i, a] : llvm::enumerate(kernel.getParams()))
+        if (auto p = llvm::cast<ParamAttr>(a); p.getName() == read.getParam())
+          index = int64_t(i), decl = p;
+      llvm::SmallVector<Value> idx;
+      for (Value v : read.getIndices())
+        idx.push_back(map.lookup(v));
+      auto t = tile::ParamReadOp::create(b, read.getLoc(), read.getType(), read.getParamAttr(),
+                                         b.getI64IntegerAttr(index),
+                                         mlir::TypeAttr::get(decl.getElementType()), idx);
+      map.map(read.getResult(), t.getResult());
+      return;
+    }
+    b.clone(op, map);
+  }
+
+  /// Inlines a single-block region with `args` for its arguments; returns what it yields.
+  llvm::SmallVector<Value> inlineRegion(mlir::Region &region, mlir::ValueRange args) {
+    mlir::Block &block = region.front();
+    mlir::IRMapping map;
+    map.map(block.getArguments(), args);
+    for (mlir::Operation &op : block.without_terminator())
+      cloneOp(op, map);
+    llvm::SmallVector<Value> out;
+    for (Value v : block.getTerminator()->getOperands())
+      out.push_back(map.lookup(v));
+    return out;
+  }
+
+  /// Copies a score or mask region into `dst`, ending in tile.yield.
+  void copyRegion(mlir::Region &src, mlir::Region &dst) {
+    mlir::Block &from = src.front();
+    mlir::Block *to = new mlir::Block;
+    dst.push_back(to);
+    mlir::IRMapping map;
+    for (mlir::BlockArgument a : from.getArguments())
+      map.map(a, to->addArgument(a.getType(), a.getLoc()));
+    mlir::OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(to);
+    for (mlir::Operation &op : from.without_terminator())
+      cloneOp(op, map);
+    llvm::SmallVector<Value> out;
+    for (Value v : from.getTerminator()->getOperands())
+      out.push_back(map.lookup(v));
+    tile::YieldOp::create(b, from.getTerminator()->getLoc(), out);
+  }
+
+  mlir::Type mmaElementType() {
+    return *mmaType(sig) == DType::F16 ? mlir::Type(b.getF16Type()) : mlir::Type(b.getBF16Type());
+  }
+
+  mlir::FailureOr<tile::KernelOp> run();
+};
+
+mlir::FailureOr<tile::KernelOp> Lowering::run() {
+  auto configAttr = kernel->getAttrOfType<mlir::DictionaryAttr>("config");
+  plan = kernel.getScalesAttr();
+  if (!configAttr || !plan)
+    return kernel.emitError() << "convert-attn-to-tile needs attn-fold-scales and "
+                                 "attn-select-config to run first";
+  cfg = configFromAttr(configAttr);
+  sig = kernel.getSignature();
+  if (std::string why = checkConfig(cfg, sig); !why.empty())
+    return kernel.emitError() << "cannot build this kernel: " << why;
+
+  int64_t BM = cfg.blockM, BN = cfg.blockN;
+  int64_t dqk = (sig.q.headDim + 15) / 16 * 16, dv = (sig.v.headDim + 15) / 16 * 16;
+  auto rowsT = mlir::VectorType::get({BM}, f32);
+  auto sT = mlir::VectorType::get({BM, BN}, f32);
+  auto accT = mlir::VectorType::get({BM, dv}, f32);
+  auto smem = b.getI64IntegerAttr(3);
+  auto qT = mlir::MemRefType::get({BM, dqk}, mmaElementType(), nullptr, smem);
+  auto kT = mlir::MemRefType::get({BN, dqk}, mmaElementType(), nullptr, smem);
+  auto vT = mlir::MemRefType::get({BN, dv}, mmaElementType(), nullptr, smem);
+
+  llvm::SmallVector<mlir::NamedAttribute> sigAttrs = {
+      b.getNamedAttr("q", kernel.getQAttr()), b.getNamedAttr("k", kernel.getKAttr()),
+      b.getNamedAttr("v", kernel.getVAttr()), b.getNamedAttr("out", kernel.getOutAttr()),
+      b.getNamedAttr("params", kernel.getParamsAttr())};
+  if (kernel.getLse())
+    sigAttrs.push_back(b.getNamedAttr("lse", b.getUnitAttr()));
+  if (kernel.getRagged())
+    sigAttrs.push_back(b.getNamedAttr("ragged", b.getUnitAttr()));
+  if (auto p = kernel.getPageSize())
+    sigAttrs.push_back(b.getNamedAttr("page_size", b.getI64IntegerAttr(int64_t(*p))));
+  auto tk = tile::KernelOp::create(b, loc, kernel.getSymNameAttr(), configAttr,
+                                   b.getDictionaryAttr(sigAttrs));
+  b.setInsertionPointToStart(&tk.getBody().emplaceBlock());
+
+  auto cta = tile::CtaInfoOp::create(b, loc, i32, i32, i32, i32);
+  Value bIdx = cta.getB(), qFirst = cta.getQFirst(), qLast = cta.getQLast(), kvLen = cta.getKvLen();
+
+  // The KV loop covers [lo, hi): the mask analysis' bounds for this query tile, clamped to
+  // the sequence, lo rounded down to a whole tile.
+  Value lo = cst(0), hi = kvLen;
+  if (!kernel.getKvBounds().empty()) {
+    llvm::SmallVector<Value> bounds =
+        inlineRegion(kernel.getKvBounds(), mlir::ValueRange{bIdx, qFirst, qLast, kvLen});
+    lo = mlir::arith::MaxSIOp::create(b, loc, bounds[0], cst(0));
+    hi = mlir::arith::MinSIOp::create(b, loc, bounds[1], kvLen);
+  }
+  Value cBN = cst(BN);
+  lo = mlir::arith::MulIOp::create(b, loc, mlir::arith::DivSIOp::create(b, loc, lo, cBN), cBN);
+
+  // K's first tile loads under Q's.
+  tile::LoadAsyncOp::create(b, loc, b.getStringAttr("k"), lo);
+  Value q = tile::LoadQOp::create(b, loc, qT);
+  auto fill = [&](mlir::Type t, float v) { return tile::FillOp::create(b, loc, t, b.getF32FloatAttr(v)).getResult(); };
+  Value m0 = fill(rowsT, -INFINITY), l0 = fill(rowsT, 0.0f), acc0 = fill(accT, 0.0f);
+
+  auto kindOf = [&](llvm::StringRef name, const TensorSig &t, mlir::ArrayAttr where) {
+    return contains(where, name) ? scaleName(t.scale) : llvm::StringRef("none");
+  };
+  llvm::StringRef qScale = contains(plan.getScore(), "q") || contains(plan.getRows(), "q")
+                               ? scaleName(sig.q.scale) : llvm::StringRef("none");
+  Value rowScale = tile::ScoreScaleOp::create(
+      b, loc, rowsT, plan.getMultiplier(), b.getStringAttr(qScale),
+      b.getStringAttr(kindOf("k", sig.k, plan.getScore())));
+
+  auto loop = mlir::scf::ForOp::create(
+      b, loc, lo, hi, cBN, mlir::ValueRange{m0, l0, acc0},
+      [&](mlir::OpBuilder &, mlir::Location, Value n0, mlir::ValueRange iter) {
+        Value m = iter[0], l = iter[1], acc = iter[2];
+        Value k = tile::WaitOp::create(b, loc, kT, b.getStringAttr("k"));
+        tile::LoadAsyncOp::create(b, loc, b.getStringAttr("v"), n0);
+        Value s = tile::MmaQKOp::create(b, loc, sT, q, k);
+        s = tile::ScaleRowsOp::create(b, loc, sT, s, rowScale);
+        if (contains(plan.getColumns(), "k"))
+          s = tile::ScaleColsOp::create(b, loc, sT, s, b.getStringAttr("k"), n0);
+        if (!plan.getExp2().getValue()) {
+          // The score function sees natural units; the softmax runs in base 2 after it.
+          auto map = tile::MapOp::create(b, loc, sT, s, bIdx, n0);
+          copyRegion(kernel.getScore(), map.getBody());
+          s = tile::MulOp::create(b, loc, sT, map, b.getF64FloatAttr(M_LOG2E));
+        }
+        // Tiles the mask keeps whole only clip keys past the sequence.
+        Value kvEnd = mlir::arith::MinSIOp::create(
+            b, loc, mlir::arith::AddIOp::create(b, loc, n0, cBN), kvLen);
+        Value kvLast = mlir::arith::SubIOp::create(b, loc, kvEnd, cst(1));
+        Value full = mlir::arith::ConstantIntOp::create(b, loc, 0, 1);
+        if (!kernel.getTileClass().empty())
+          full = inlineRegion(kernel.getTileClass(), mlir::ValueRange{bIdx, qFirst, qLast, n0, kvLast})[0];
+        auto masked = mlir::scf::IfOp::create(
+            b, loc, full,
+            [&](mlir::OpBuilder &, mlir::Location) {
+              Value t = tile::MaskTailOp::create(b, loc, sT, s, n0);
+              mlir::scf::YieldOp::create(b, loc, t);
+            },
+            [&](mlir::OpBuilder &, mlir::Location) {
+              auto mask = tile::MaskOp::create(b, loc, sT, s, bIdx, n0);
+              copyRegion(kernel.getMask(), mask.getBody());
+              mlir::scf::YieldOp::create(b, loc, mask.getResult());
+            });
+        s = masked.getResult(0);
+        // m_new = max(m_old, rowmax(S)); alpha = exp2(m_old - m_new); P = exp2(S - m_new)
+        Value mNew = tile::RowMaxOp::create(b, loc, rowsT, s, m);
+        Value alpha = tile::Exp2DiffOp::create(b, loc, rowsT, m, mNew);
+        Value p = tile::Exp2SubOp::create(b, loc, sT, s, mNew);
+        // l_new = alpha * l_old + rowsum(P); acc = alpha * acc + P V
+        Value lNew = tile::RowSumOp::create(b, loc, rowsT, p, l, alpha);
+        Value accScaled = tile::ScaleRowsOp::create(b, loc, accT, acc, alpha);
+        if (contains(plan.getPColumns(), "v"))
+          p = tile::ScaleColsOp::create(b, loc, sT, p, b.getStringAttr("v"), n0);
+        Value v = tile::WaitOp::create(b, loc, vT, b.getStringAttr("v"));
+        Value next = mlir::arith::AddIOp::create(b, loc, n0, cBN);
+        Value more = mlir::arith::CmpIOp::create(b, loc, mlir::arith::CmpIPredicate::slt, next, hi);
+        mlir::scf::IfOp::create(b, loc, more, [&](mlir::OpBuilder &, mlir::Location) {
+          tile::LoadAsyncOp::create(b, loc, b.getStringAttr("k"), next);
+          mlir::scf::YieldOp::create(b, loc);
+        });
+        Value accNew = tile::MmaPVOp::create(b, loc, accT, p, v, accScaled);
+        mlir::scf::YieldOp::create(b, loc, mlir::ValueRange{mNew, lNew, accNew});
+      });
+
+  tile::StoreOutOp::create(b, loc, loop.getResult(2), loop.getResult(1),
+                           b.getStringAttr(kindOf("v", sig.v, plan.getEpilogue())),
+                           contains(plan.getEpilogue(), "out") ? b.getUnitAttr() : nullptr);
+  if (sig.lse)
+    tile::StoreLseOp::create(b, loc, loop.getResult(0), loop.getResult(1));
+  return tk;
+}
+
+struct ConvertAttnToTile : attn::impl::ConvertAttnToTileBase<ConvertAttnToTile> {
+  void runOnOperation() override {
+    llvm::SmallVector<KernelOp> kernels;
+    getOperation().walk([&](KernelOp k) { kernels.push_back(k); });
+    for (KernelOp k : kernels) {
+      if (failed(convertKernelToTile(k)))
+        return signalPassFailure();
+      k.erase();
+    }
+  }
+};
+
+} // namespace
+
+mlir::FailureOr<tile::KernelOp> attn::convertKernelToTile(KernelOp kernel) {
+  return Lowering(kernel).run();
+}

@@ -1,0 +1,191 @@
+//===- TileOps.td - Operations of the tile dialect --------*- tablegen -*-===//
+#ifndef TILE_OPS_TD
+#define TILE_OPS_TD
+
+include "TileBase.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
+
+def RegTile : VectorOfRankAndType<[2], [F32]>;
+def RowVec : VectorOfRankAndType<[1], [F32]>;
+def SmemTile : MemRefRankOf<[BF16, F16], [2]>;
+
+def Tile_KernelOp : Tile_Op<"kernel", [IsolatedFromAbove, Symbol, NoTerminator]> {
+  let summary = "one CTA's program";
+  let description = [{
+    The config (`block_m`, `block_n`, `warps`, `stages`, `heads_per_tile`, `arch`) and the
+    signature (`q`, `k`, `v`, `out` as `#attn.tensor`, `params`, `lse`, `ragged`, `page_size`)
+    are attributes; the body runs once per CTA.
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, DictionaryAttr:$config,
+                       DictionaryAttr:$signature);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$sym_name `config` $config `signature` $signature attr-dict-with-keyword $body";
+}
+
+def Tile_YieldOp : Tile_Op<"yield", [Pure, Terminator, ReturnLike]> {
+  let summary = "the value of a map or mask region";
+  let arguments = (ins Variadic<AnyType>:$values);
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
+}
+
+def Tile_CtaInfoOp : Tile_Op<"cta_info", [Pure]> {
+  let summary = "the CTA's sequence, query range and key count";
+  let description = [{
+    `%b, %q_first, %q_last, %kv_len = tile.cta_info`: the batch entry, the absolute positions
+    of the tile's first and last query (q_idx counts from the start of the sequence, so with
+    kv_len keys and q_len queries, query i is at kv_len - q_len + i), and the number of keys.
+    A CTA whose tile holds no query returns before this.
+  }];
+  let results = (outs I32:$b, I32:$q_first, I32:$q_last, I32:$kv_len);
+  let assemblyFormat = "attr-dict";
+}
+
+def Tile_LoadQOp : Tile_Op<"load_q"> {
+  let summary = "loads the query tile into shared memory, dequantizing fp8 to the MMA type";
+  let results = (outs SmemTile:$tile);
+  let assemblyFormat = "attr-dict `:` type($tile)";
+}
+
+def Tile_LoadAsyncOp : Tile_Op<"load_async"> {
+  let summary = "starts loading keys [n0, n0 + block_n) of k or v (zeros past the sequence)";
+  let arguments = (ins StrAttr:$operand, I32:$n0);
+  let assemblyFormat = "$operand `[` $n0 `]` attr-dict";
+}
+
+def Tile_WaitOp : Tile_Op<"wait"> {
+  let summary = "waits for k's or v's tile, widening fp8 to the MMA type once per CTA";
+  let arguments = (ins StrAttr:$operand);
+  let results = (outs SmemTile:$tile);
+  let assemblyFormat = "$operand attr-dict `:` type($tile)";
+}
+
+def Tile_MmaQKOp : Tile_Op<"mma_qk", [Pure]> {
+  let summary = "S = Q K^T on tensor cores, f32 accumulation";
+  let arguments = (ins SmemTile:$q, SmemTile:$k);
+  let results = (outs RegTile:$s);
+  let assemblyFormat = "$q `,` $k attr-dict `:` type($q) `,` type($k) `->` type($s)";
+}
+
+def Tile_MmaPVOp : Tile_Op<"mma_pv", [Pure]> {
+  let summary = "acc + P V, P rounded to the MMA type";
+  let arguments = (ins RegTile:$p, SmemTile:$v, RegTile:$acc);
+  let results = (outs RegTile:$result);
+  let assemblyFormat = "$p `,` $v `,` $acc attr-dict `:` type($p) `,` type($v) `,` type($acc) `->` type($result)";
+}
+
+def Tile_FillOp : Tile_Op<"fill", [Pure]> {
+  let summary = "a tile or row vector of one value";
+  let arguments = (ins F32Attr:$value);
+  let results = (outs AnyTypeOf<[RegTile, RowVec]>:$result);
+  let assemblyFormat = "$value attr-dict `:` type($result)";
+}
+
+def Tile_ScoreScaleOp : Tile_Op<"score_scale", [Pure]> {
+  let summary = "per row: multiplier * q's scale * k's per-tensor/per-head scale";
+  let description = [{
+    The folded score multiplier of attn-fold-scales (softmax_scale, and log2 e when the score
+    function is the identity) times the dequantization scales that are constant along a row.
+  }];
+  let arguments = (ins F64Attr:$multiplier, StrAttr:$q_scale, StrAttr:$k_scale);
+  let results = (outs RowVec:$result);
+  let assemblyFormat = "$multiplier `q` $q_scale `k` $k_scale attr-dict `:` type($result)";
+}
+
+def Tile_ScaleRowsOp : Tile_Op<"scale_rows", [Pure, AllTypesMatch<["tile", "result"]>]> {
+  let summary = "t * f, one factor per row";
+  let arguments = (ins RegTile:$tile, RowVec:$factor);
+  let results = (outs RegTile:$result);
+  let assemblyFormat = "$tile `,` $factor attr-dict `:` type($tile) `,` type($factor)";
+}
+
+def Tile_ScaleColsOp : Tile_Op<"scale_cols", [Pure, AllTypesMatch<["tile", "result"]>]> {
+  let summary = "t * scale of key n0 + col (a per-token k or v scale)";
+  let arguments = (ins RegTile:$tile, StrAttr:$operand, I32:$n0);
+  let results = (outs RegTile:$result);
+  let assemblyFormat = "$tile `by` $operand `[` $n0 `]` attr-dict `:` type($tile)";
+}
+
+def Tile_MulOp : Tile_Op<"mul", [Pure, AllTypesMatch<["tile", "result"]>]> {
+  let summary = "t * c";
+  let arguments = (ins RegTile:$tile, F64Attr:$factor);
+  let results = (outs RegTile:$result);
+  let assemblyFormat = "$tile `,` $factor attr-dict `:` type($tile)";
+}
+
+def Tile_MapOp : Tile_Op<"map", [Pure, AllTypesMatch<["tile", "result"]>]> {
+  let summary = "the score function over a score tile";
+  let description = [{
+    Each element x at (row, col) becomes the region's value of (x, b, h, q_idx, kv_idx), with
+    h and q_idx the row's head and absolute position and kv_idx = n0 + col.
+  }];
+  let arguments = (ins RegTile:$tile, I32:$b, I32:$n0);
+  let results = (outs RegTile:$result);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$tile `[` $b `,` $n0 `]` attr-dict `:` type($tile) $body";
+}
+
+def Tile_MaskOp : Tile_Op<"mask", [Pure, AllTypesMatch<["tile", "result"]>]> {
+  let summary = "-inf where the mask is false or the key is past the sequence";
+  let arguments = (ins RegTile:$tile, I32:$b, I32:$n0);
+  let results = (outs RegTile:$result);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$tile `[` $b `,` $n0 `]` attr-dict `:` type($tile) $body";
+}
+
+def Tile_MaskTailOp : Tile_Op<"mask_tail", [Pure, AllTypesMatch<["tile", "result"]>]> {
+  let summary = "-inf for keys past the sequence only (a tile the mask keeps whole)";
+  let arguments = (ins RegTile:$tile, I32:$n0);
+  let results = (outs RegTile:$result);
+  let assemblyFormat = "$tile `[` $n0 `]` attr-dict `:` type($tile)";
+}
+
+def Tile_ParamReadOp : Tile_Op<"param_read", [Pure]> {
+  let summary = "an element of the index-th param tensor";
+  let arguments = (ins StrAttr:$param, I64Attr:$index, TypeAttr:$storage, Variadic<I32>:$indices);
+  let results = (outs AnyTypeOf<[F32, I32]>:$result);
+  let assemblyFormat = "$param `(` $index `,` $storage `)` `[` $indices `]` attr-dict `:` type($result)";
+}
+
+def Tile_RowMaxOp : Tile_Op<"row_max", [Pure, AllTypesMatch<["m_old", "m_new"]>]> {
+  let summary = "m_new = max(m_old, rowmax(S))";
+  let arguments = (ins RegTile:$s, RowVec:$m_old);
+  let results = (outs RowVec:$m_new);
+  let assemblyFormat = "$s `,` $m_old attr-dict `:` type($s) `,` type($m_old)";
+}
+
+def Tile_Exp2DiffOp : Tile_Op<"exp2_diff", [Pure, AllTypesMatch<["m_old", "m_new", "alpha"]>]> {
+  let summary = "alpha = exp2(m_old - m_new), 1 while a row is all masked";
+  let arguments = (ins RowVec:$m_old, RowVec:$m_new);
+  let results = (outs RowVec:$alpha);
+  let assemblyFormat = "$m_old `,` $m_new attr-dict `:` type($alpha)";
+}
+
+def Tile_Exp2SubOp : Tile_Op<"exp2_sub", [Pure, AllTypesMatch<["s", "p"]>]> {
+  let summary = "P = exp2(S - m) per row (0 where S = -inf)";
+  let arguments = (ins RegTile:$s, RowVec:$m);
+  let results = (outs RegTile:$p);
+  let assemblyFormat = "$s `,` $m attr-dict `:` type($s) `,` type($m)";
+}
+
+def Tile_RowSumOp : Tile_Op<"row_sum", [Pure, AllTypesMatch<["l_old", "alpha", "l_new"]>]> {
+  let summary = "l_new = alpha * l_old + rowsum(P)";
+  let arguments = (ins RegTile:$p, RowVec:$l_old, RowVec:$alpha);
+  let results = (outs RowVec:$l_new);
+  let assemblyFormat = "$p `,` $l_old `,` $alpha attr-dict `:` type($p) `,` type($l_old)";
+}
+
+def Tile_StoreOutOp : Tile_Op<"store_out"> {
+  let summary = "out = acc / l * v's per-tensor/per-head scale / out_scale, in out's dtype";
+  let arguments = (ins RegTile:$acc, RowVec:$l, StrAttr:$v_scale, UnitAttr:$out_scale);
+  let assemblyFormat = "$acc `,` $l `v` $v_scale attr-dict `:` type($acc) `,` type($l)";
+}
+
+def Tile_StoreLseOp : Tile_Op<"store_lse", [AllTypesMatch<["m", "l"]>]> {
+  let summary = "lse = (m + log2 l) * ln 2, -inf for a fully masked row";
+  let arguments = (ins RowVec:$m, RowVec:$l);
+  let assemblyFormat = "$m `,` $l attr-dict `:` type($m)";
+}
+
+#endif // TILE_OPS_TD

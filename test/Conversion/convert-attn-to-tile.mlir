@@ -1,0 +1,194 @@
+// convert-attn-to-tile: the tile program of one CTA (KV loop bounds from the mask analysis,
+// async K/V loads, MMAs, score map, masking of non-full tiles, online softmax, epilogue).
+// RUN: split-file %s %t --leading-lines
+// RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-analyze-mask --attn-select-config --convert-attn-to-tile | FileCheck %s
+// RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-analyze-mask --attn-select-config --convert-attn-to-tile | attn-opt | FileCheck %s
+// RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-select-config --convert-attn-to-tile | FileCheck %s --check-prefix=NOANALYSIS
+// RUN: attn-opt %t/no-config.mlir --attn-fold-scales --attn-analyze-mask --convert-attn-to-tile -verify-diagnostics
+// RUN: attn-opt %t/no-config.mlir --attn-analyze-mask --attn-select-config --convert-attn-to-tile -verify-diagnostics
+
+//--- kernels.mlir
+// (a) causal bf16, head dim 128: 128 x 64 tiles; keys [0, q_last + 1) clamped to the sequence.
+// CHECK-LABEL: tile.kernel @causal
+// CHECK-SAME:  config {arch = "sm_90a", block_m = 128 : i64, block_n = 64 : i64, heads_per_tile = 1 : i64, stages = 1 : i64, warps = 8 : i64}
+// CHECK-SAME:  signature {k = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, params = [], q = #attn.tensor<bf16, 128>, v = #attn.tensor<bf16, 128>}
+// CHECK-NOT:   attn.kernel
+// CHECK:       %[[B:.*]], %[[QF:.*]], %[[QL:.*]], %[[KVLEN:.*]] = tile.cta_info
+// CHECK:       %[[ONE:.*]] = arith.constant 1 : i32
+// CHECK-NEXT:  %[[HI0:.*]] = arith.addi %[[QL]], %[[ONE]] : i32
+// CHECK:       %[[LO0:.*]] = arith.maxsi %{{.*}}, %{{.*}} : i32
+// CHECK-NEXT:  %[[HI:.*]] = arith.minsi %[[HI0]], %[[KVLEN]] : i32
+// CHECK-NEXT:  %[[BN:.*]] = arith.constant 64 : i32
+// CHECK-NEXT:  %[[T:.*]] = arith.divsi %[[LO0]], %[[BN]] : i32
+// CHECK-NEXT:  %[[LO:.*]] = arith.muli %[[T]], %[[BN]] : i32
+// CHECK-NEXT:  tile.load_async "k"[%[[LO]]]
+// CHECK-NEXT:  %[[Q:.*]] = tile.load_q : memref<128x128xbf16, 3>
+// CHECK-NEXT:  %[[M0:.*]] = tile.fill 0xFF800000 : vector<128xf32>
+// CHECK-NEXT:  %[[L0:.*]] = tile.fill 0.000000e+00 : vector<128xf32>
+// CHECK-NEXT:  %[[A0:.*]] = tile.fill 0.000000e+00 : vector<128x128xf32>
+// 1/sqrt(128) * log2(e): the identity score runs in base 2.
+// CHECK-NEXT:  %[[RS:.*]] = tile.score_scale 0.1275174308245{{[0-9]*}} q "none" k "none" : vector<128xf32>
+// CHECK-NEXT:  %[[R:.*]]:3 = scf.for %[[N0:.*]] = %[[LO]] to %[[HI]] step %[[BN]] iter_args(%[[M:.*]] = %[[M0]], %[[L:.*]] = %[[L0]], %[[A:.*]] = %[[A0]]) -> (vector<128xf32>, vector<128xf32>, vector<128x128xf32>) {{ *}}: i32 {
+// CHECK-NEXT:    %[[K:.*]] = tile.wait "k" : memref<64x128xbf16, 3>
+// CHECK-NEXT:    tile.load_async "v"[%[[N0]]]
+// CHECK-NEXT:    %[[S0:.*]] = tile.mma_qk %[[Q]], %[[K]] : memref<128x128xbf16, 3>, memref<64x128xbf16, 3> -> vector<128x64xf32>
+// CHECK-NEXT:    %[[S1:.*]] = tile.scale_rows %[[S0]], %[[RS]] : vector<128x64xf32>, vector<128xf32>
+// kv_last = min(n0 + 64, kv_len) - 1; the tile is full when kv_last <= q_first.
+// CHECK-NEXT:    %[[END:.*]] = arith.addi %[[N0]], %[[BN]] : i32
+// CHECK-NEXT:    %[[END2:.*]] = arith.minsi %[[END]], %[[KVLEN]] : i32
+// CHECK-NEXT:    %[[ONE2:.*]] = arith.constant 1 : i32
+// CHECK-NEXT:    %[[KVLAST:.*]] = arith.subi %[[END2]], %[[ONE2]] : i32
+// CHECK:         %[[FULL:.*]] = arith.cmpi sle, %[[KVLAST]], %[[QF]] : i32
+// CHECK:         %[[S2:.*]] = scf.if %[[FULL]] -> (vector<128x64xf32>) {
+// CHECK-NEXT:      %[[TAIL:.*]] = tile.mask_tail %[[S1]][%[[N0]]] : vector<128x64xf32>
+// CHECK-NEXT:      scf.yield %[[TAIL]] : vector<128x64xf32>
+// CHECK-NEXT:    } else {
+// CHECK-NEXT:      %[[MASKED:.*]] = tile.mask %[[S1]][%[[B]], %[[N0]]] : vector<128x64xf32> {
+// CHECK-NEXT:      ^bb0(%{{.*}}: i32, %{{.*}}: i32, %[[MQ:.*]]: i32, %[[MKV:.*]]: i32):
+// CHECK-NEXT:        %[[C:.*]] = attn.causal %[[MQ]], %[[MKV]]
+// CHECK-NEXT:        tile.yield %[[C]] : i1
+// CHECK-NEXT:      }
+// CHECK-NEXT:      scf.yield %[[MASKED]] : vector<128x64xf32>
+// CHECK-NEXT:    }
+// CHECK-NEXT:    %[[MN:.*]] = tile.row_max %[[S2]], %[[M]] : vector<128x64xf32>, vector<128xf32>
+// CHECK-NEXT:    %[[AL:.*]] = tile.exp2_diff %[[M]], %[[MN]] : vector<128xf32>
+// CHECK-NEXT:    %[[P:.*]] = tile.exp2_sub %[[S2]], %[[MN]] : vector<128x64xf32>, vector<128xf32>
+// CHECK-NEXT:    %[[LN:.*]] = tile.row_sum %[[P]], %[[L]], %[[AL]] : vector<128x64xf32>, vector<128xf32>
+// CHECK-NEXT:    %[[AS:.*]] = tile.scale_rows %[[A]], %[[AL]] : vector<128x128xf32>, vector<128xf32>
+// CHECK-NEXT:    %[[V:.*]] = tile.wait "v" : memref<64x128xbf16, 3>
+// CHECK-NEXT:    %[[NEXT:.*]] = arith.addi %[[N0]], %[[BN]] : i32
+// CHECK-NEXT:    %[[MORE:.*]] = arith.cmpi slt, %[[NEXT]], %[[HI]] : i32
+// CHECK-NEXT:    scf.if %[[MORE]] {
+// CHECK-NEXT:      tile.load_async "k"[%[[NEXT]]]
+// CHECK-NEXT:    }
+// CHECK-NEXT:    %[[AN:.*]] = tile.mma_pv %[[P]], %[[V]], %[[AS]] : vector<128x64xf32>, memref<64x128xbf16, 3>, vector<128x128xf32> -> vector<128x128xf32>
+// CHECK-NEXT:    scf.yield %[[MN]], %[[LN]], %[[AN]] : vector<128xf32>, vector<128xf32>, vector<128x128xf32>
+// CHECK-NEXT:  }
+// CHECK-NEXT:  tile.store_out %[[R]]#2, %[[R]]#1 v "none" : vector<128x128xf32>, vector<128xf32>
+// CHECK-NOT:   tile.store_lse
+// CHECK:       }
+
+// Without attn-analyze-mask: every key of the sequence, every tile masked.
+// NOANALYSIS-LABEL: tile.kernel @causal
+// NOANALYSIS:       %{{.*}}, %{{.*}}, %{{.*}}, %[[KVLEN:.*]] = tile.cta_info
+// NOANALYSIS-NEXT:  %[[ZERO:.*]] = arith.constant 0 : i32
+// NOANALYSIS-NEXT:  %[[BN:.*]] = arith.constant 64 : i32
+// NOANALYSIS-NEXT:  %[[T:.*]] = arith.divsi %[[ZERO]], %[[BN]] : i32
+// NOANALYSIS-NEXT:  %[[LO:.*]] = arith.muli %[[T]], %[[BN]] : i32
+// NOANALYSIS:       scf.for %{{.*}} = %[[LO]] to %[[KVLEN]] step %[[BN]]
+// NOANALYSIS:       %[[FALSE:.*]] = arith.constant false
+// NOANALYSIS-NEXT:  scf.if %[[FALSE]] -> (vector<128x64xf32>) {
+// NOANALYSIS-NEXT:    tile.mask_tail
+// NOANALYSIS:       } else {
+// NOANALYSIS-NEXT:    tile.mask
+attn.kernel @causal attributes {k = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, q = #attn.tensor<bf16, 128>, softmax_scale = 0.088388347648318433 : f64, v = #attn.tensor<bf16, 128>} score {
+^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+  attn.yield %s : f32
+} mask {
+^bb0(%b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+  %0 = attn.causal %q_idx, %kv_idx
+  attn.yield %0 : i1
+}
+
+// (b) soft-cap (Gemma 2): the score needs natural units, so the multiplier is the softmax scale
+// alone, the score function is a tile.map, and log2(e) is applied after it. gqa = 2 packs two
+// heads per CTA; the window gives a lower KV bound q_first - 4095.
+// CHECK-LABEL: tile.kernel @softcap
+// CHECK-SAME:  heads_per_tile = 2 : i64
+// CHECK:       %{{.*}}, %[[QF:.*]], %{{.*}}, %{{.*}} = tile.cta_info
+// CHECK:       %[[W:.*]] = arith.constant 4095 : i32
+// CHECK-NEXT:  %[[LO:.*]] = arith.subi %[[QF]], %[[W]] : i32
+// CHECK:       arith.maxsi %[[LO]], %{{.*}} : i32
+// CHECK:       %[[RS:.*]] = tile.score_scale 0.083333333333333{{[0-9]*}} q "none" k "none" : vector<128xf32>
+// CHECK:       scf.for
+// CHECK:         %[[S0:.*]] = tile.mma_qk
+// CHECK-NEXT:    %[[S1:.*]] = tile.scale_rows %[[S0]], %[[RS]] : vector<128x64xf32>, vector<128xf32>
+// CHECK-NEXT:    %[[S2:.*]] = tile.map %[[S1]][%{{.*}}, %{{.*}}] : vector<128x64xf32> {
+// CHECK-NEXT:    ^bb0(%[[X:.*]]: f32, %{{.*}}: i32, %{{.*}}: i32, %{{.*}}: i32, %{{.*}}: i32):
+// CHECK-NEXT:      %[[CAP:.*]] = arith.constant 5.000000e+01 : f32
+// CHECK-NEXT:      %[[D:.*]] = arith.divf %[[X]], %[[CAP]] : f32
+// CHECK-NEXT:      %[[TH:.*]] = math.tanh %[[D]] : f32
+// CHECK-NEXT:      %[[Y:.*]] = arith.mulf %[[CAP]], %[[TH]] : f32
+// CHECK-NEXT:      tile.yield %[[Y]] : f32
+// CHECK-NEXT:    }
+// CHECK-NEXT:    %{{.*}} = tile.mul %[[S2]], 1.4426950408889634 : vector<128x64xf32>
+// CHECK:         tile.mask
+// CHECK:           attn.sliding_window
+// CHECK:       tile.store_out %{{.*}}, %{{.*}} v "none" : vector<128x128xf32>, vector<128xf32>
+attn.kernel @softcap attributes {gqa = 2 : i64, k = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, q = #attn.tensor<bf16, 128>, softmax_scale = 0.083333333333333329 : f64, v = #attn.tensor<bf16, 128>} score {
+^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+  %cst = arith.constant 5.000000e+01 : f32
+  %0 = arith.divf %s, %cst : f32
+  %1 = math.tanh %0 : f32
+  %2 = arith.mulf %cst, %1 : f32
+  attn.yield %2 : f32
+} mask {
+^bb0(%b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+  %0 = attn.causal %q_idx, %kv_idx
+  %c4096 = arith.constant 4096 : i32
+  %1 = attn.sliding_window %q_idx, %kv_idx window %c4096
+  %2 = arith.andi %0, %1 : i1
+  attn.yield %2 : i1
+}
+
+// (c) per_token_head e4m3 K and V: K's scale on the columns of S before the softmax, V's on the
+// columns of P after row_sum (l sums the unscaled P); no uniform k or v scale. No mask: every
+// tile is full (scf.if on true) and the loop covers [0, kv_len).
+// CHECK-LABEL: tile.kernel @per_token
+// CHECK-SAME:  block_n = 128 : i64
+// CHECK:       %[[RS:.*]] = tile.score_scale 0.1803368801111204{{[0-9]*}} q "none" k "none" : vector<128xf32>
+// CHECK:       scf.for %[[N0:[^ ]*]] =
+// CHECK:         %[[S0:.*]] = tile.mma_qk %{{.*}}, %{{.*}} : memref<128x64xbf16, 3>, memref<128x64xbf16, 3> -> vector<128x128xf32>
+// CHECK-NEXT:    %[[S1:.*]] = tile.scale_rows %[[S0]], %[[RS]] : vector<128x128xf32>, vector<128xf32>
+// CHECK-NEXT:    %[[S2:.*]] = tile.scale_cols %[[S1]] by "k"[%[[N0]]] : vector<128x128xf32>
+// CHECK:         %[[TRUE:.*]] = arith.constant true
+// CHECK:         scf.if %[[TRUE]] -> (vector<128x128xf32>) {
+// CHECK-NEXT:      tile.mask_tail %[[S2]][%[[N0]]]
+// CHECK:         %[[P:.*]] = tile.exp2_sub
+// CHECK-NEXT:    %{{.*}} = tile.row_sum %[[P]], %{{.*}}, %{{.*}} : vector<128x128xf32>, vector<128xf32>
+// CHECK-NEXT:    %{{.*}} = tile.scale_rows
+// CHECK-NEXT:    %[[PV:.*]] = tile.scale_cols %[[P]] by "v"[%[[N0]]] : vector<128x128xf32>
+// CHECK-NEXT:    %{{.*}} = tile.wait "v" : memref<128x64xbf16, 3>
+// CHECK:         tile.mma_pv %[[PV]], %{{.*}}, %{{.*}} : vector<128x128xf32>, memref<128x64xbf16, 3>, vector<128x64xf32> -> vector<128x64xf32>
+// CHECK:       tile.store_out %{{.*}}, %{{.*}} v "none" : vector<128x64xf32>, vector<128xf32>
+attn.kernel @per_token attributes {k = #attn.tensor<f8E4M3FN, 64, per_token_head>, out = #attn.tensor<bf16, 64>, q = #attn.tensor<bf16, 64>, softmax_scale = 1.250000e-01 : f64, v = #attn.tensor<f8E4M3FN, 64, per_token_head>} score {
+^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+  attn.yield %s : f32
+} mask {
+^bb0(%b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+  %t = arith.constant true
+  attn.yield %t : i1
+}
+
+// (d) e4m3 q/k/v/out per_tensor with lse: q and k scales in the score multiplier (read at run
+// time), the MMA runs on bf16 tiles, v's scale and the output scale in the epilogue, then lse.
+// CHECK-LABEL: tile.kernel @fp8_out_lse
+// CHECK-SAME:  signature {k = #attn.tensor<f8E4M3FN, 128, per_tensor>, lse, out = #attn.tensor<f8E4M3FN, 128, per_tensor>
+// CHECK:       tile.load_q : memref<128x128xbf16, 3>
+// CHECK:       tile.score_scale 0.1275174308245{{[0-9]*}} q "per_tensor" k "per_tensor" : vector<128xf32>
+// CHECK:       %[[R:.*]]:3 = scf.for
+// CHECK-NOT:     tile.scale_cols
+// CHECK:         scf.yield %{{.*}}, %{{.*}}, %{{.*}} : vector<128xf32>, vector<128xf32>, vector<128x128xf32>
+// CHECK-NEXT:  }
+// CHECK-NEXT:  tile.store_out %[[R]]#2, %[[R]]#1 v "per_tensor" {out_scale} : vector<128x128xf32>, vector<128xf32>
+// CHECK-NEXT:  tile.store_lse %[[R]]#0, %[[R]]#1 : vector<128xf32>
+attn.kernel @fp8_out_lse attributes {k = #attn.tensor<f8E4M3FN, 128, per_tensor>, lse, out = #attn.tensor<f8E4M3FN, 128, per_tensor>, q = #attn.tensor<f8E4M3FN, 128, per_tensor>, softmax_scale = 0.088388347648318433 : f64, v = #attn.tensor<f8E4M3FN, 128, per_tensor>} score {
+^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+  attn.yield %s : f32
+} mask {
+^bb0(%b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+  %0 = attn.causal %q_idx, %kv_idx
+  attn.yield %0 : i1
+}
+
+//--- no-config.mlir
+// (e) the conversion reads the config and the scale plan; it does not choose them.
+// expected-error @+1 {{convert-attn-to-tile needs attn-fold-scales and attn-select-config to run first}}
+attn.kernel @causal attributes {k = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, q = #attn.tensor<bf16, 128>, softmax_scale = 0.088388347648318433 : f64, v = #attn.tensor<bf16, 128>} score {
+^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+  attn.yield %s : f32
+} mask {
+^bb0(%b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+  %0 = attn.causal %q_idx, %kv_idx
+  attn.yield %0 : i1
+}

@@ -1,0 +1,99 @@
+// The tile ops' ODS type constraints reject wrong ranks, element types and mismatched types.
+// RUN: attn-opt %s -split-input-file -verify-diagnostics
+
+// A row vector where a register tile is required.
+tile.kernel @rank1_tile config {} signature {} {
+  %p = tile.fill 0.0 : vector<64xf32>
+  %v = tile.wait "v" : memref<32x64xbf16, 3>
+  %acc = tile.fill 0.0 : vector<64x64xf32>
+  // expected-error @+1 {{'tile.mma_pv' op operand #0 must be vector of 32-bit float values of ranks 2, but got 'vector<64xf32>'}}
+  %x = tile.mma_pv %p, %v, %acc : vector<64xf32>, memref<32x64xbf16, 3>, vector<64x64xf32> -> vector<64x64xf32>
+}
+
+// -----
+
+// A register tile where a row vector is required.
+tile.kernel @rank2_rows config {} signature {} {
+  %s = tile.fill 0.0 : vector<64x32xf32>
+  // expected-error @+1 {{'tile.row_max' op operand #1 must be vector of 32-bit float values of ranks 1, but got 'vector<64x32xf32>'}}
+  %x = "tile.row_max"(%s, %s) : (vector<64x32xf32>, vector<64x32xf32>) -> vector<64x32xf32>
+}
+
+// -----
+
+tile.kernel @scale_rows_result config {} signature {} {
+  %s = tile.fill 0.0 : vector<64x32xf32>
+  %r = tile.fill 0.0 : vector<64xf32>
+  // expected-error @+1 {{'tile.scale_rows' op failed to verify that all of {tile, result} have same type}}
+  %x = "tile.scale_rows"(%s, %r) : (vector<64x32xf32>, vector<64xf32>) -> vector<64x64xf32>
+}
+
+// -----
+
+tile.kernel @exp2_diff_rows config {} signature {} {
+  %a = tile.fill 0.0 : vector<64xf32>
+  %b = tile.fill 0.0 : vector<32xf32>
+  // expected-error @+1 {{'tile.exp2_diff' op failed to verify that all of {m_old, m_new, alpha} have same type}}
+  %x = "tile.exp2_diff"(%a, %b) : (vector<64xf32>, vector<32xf32>) -> vector<64xf32>
+}
+
+// -----
+
+tile.kernel @row_sum_alpha config {} signature {} {
+  %p = tile.fill 0.0 : vector<64x32xf32>
+  %l = tile.fill 0.0 : vector<64xf32>
+  %a = tile.fill 0.0 : vector<32xf32>
+  // expected-error @+1 {{'tile.row_sum' op failed to verify that all of {l_old, alpha, l_new} have same type}}
+  %x = "tile.row_sum"(%p, %l, %a) : (vector<64x32xf32>, vector<64xf32>, vector<32xf32>) -> vector<64xf32>
+}
+
+// -----
+
+tile.kernel @store_lse_rows config {} signature {} {
+  %m = tile.fill 0.0 : vector<64xf32>
+  %l = tile.fill 0.0 : vector<32xf32>
+  // expected-error @+1 {{'tile.store_lse' op failed to verify that all of {m, l} have same type}}
+  "tile.store_lse"(%m, %l) : (vector<64xf32>, vector<32xf32>) -> ()
+}
+
+// -----
+
+tile.kernel @map_result config {} signature {} {
+  %c0 = arith.constant 0 : i32
+  %s = tile.fill 0.0 : vector<64x32xf32>
+  // expected-error @+1 {{'tile.map' op failed to verify that all of {tile, result} have same type}}
+  %x = "tile.map"(%s, %c0, %c0) ({
+  ^bb0(%x: f32, %b: i32, %h: i32, %q: i32, %kv: i32):
+    tile.yield %x : f32
+  }) : (vector<64x32xf32>, i32, i32) -> vector<32x64xf32>
+}
+
+// -----
+
+// Shared-memory tiles hold the MMA type (bf16 or f16), never f32 or fp8.
+tile.kernel @f32_smem config {} signature {} {
+  // expected-error @+1 {{'tile.load_q' op result #0 must be 2D memref of bfloat16 type or 16-bit float values, but got 'memref<64x64xf32, 3>'}}
+  %q = tile.load_q : memref<64x64xf32, 3>
+}
+
+// -----
+
+tile.kernel @rank3_smem config {} signature {} {
+  // expected-error @+1 {{'tile.wait' op result #0 must be 2D memref of bfloat16 type or 16-bit float values, but got 'memref<2x32x64xbf16, 3>'}}
+  %k = tile.wait "k" : memref<2x32x64xbf16, 3>
+}
+
+// -----
+
+tile.kernel @fill_i32 config {} signature {} {
+  // expected-error @+1 {{'tile.fill' op result #0 must be vector of 32-bit float values of ranks 2 or vector of 32-bit float values of ranks 1, but got 'vector<64x64xi32>'}}
+  %t = tile.fill 0.0 : vector<64x64xi32>
+}
+
+// -----
+
+tile.kernel @param_f16 config {} signature {} {
+  %c0 = arith.constant 0 : i32
+  // expected-error @+1 {{'tile.param_read' op result #0 must be 32-bit float or 32-bit signless integer, but got 'f16'}}
+  %x = tile.param_read "bias"(0, f16) [%c0] : f16
+}

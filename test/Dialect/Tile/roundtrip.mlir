@@ -1,0 +1,119 @@
+// The tile dialect prints and parses back every op (inside scf.for / scf.if) unchanged.
+// RUN: attn-opt %s | attn-opt | FileCheck %s
+
+// CHECK-LABEL: tile.kernel @every_op
+// CHECK-SAME:  config {arch = "sm_90a", block_m = 64 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, stages = 1 : i64, warps = 4 : i64}
+// CHECK-SAME:  signature {k = #attn.tensor<bf16, 64>, lse, out = #attn.tensor<f8E4M3FN, 64, per_tensor>, params = [#attn.param<"slopes", f32, [H]>, #attn.param<"doc", i32, [S]>], q = #attn.tensor<bf16, 64>, v = #attn.tensor<f8E4M3FN, 64, per_token_head>}
+// CHECK-NEXT:  %[[B:.*]], %[[QF:.*]], %[[QL:.*]], %[[KVLEN:.*]] = tile.cta_info
+// CHECK:       tile.load_async "k"[%[[C0:.*]]]
+// CHECK-NEXT:  %[[Q:.*]] = tile.load_q : memref<64x64xbf16, 3>
+// CHECK-NEXT:  %[[M0:.*]] = tile.fill 0xFF800000 : vector<64xf32>
+// CHECK-NEXT:  %[[L0:.*]] = tile.fill 0.000000e+00 : vector<64xf32>
+// CHECK-NEXT:  %[[A0:.*]] = tile.fill 0.000000e+00 : vector<64x64xf32>
+// CHECK-NEXT:  %[[RS:.*]] = tile.score_scale 1.250000e-01 q "per_tensor" k "per_head" : vector<64xf32>
+// CHECK-NEXT:  %[[R:.*]]:3 = scf.for %[[N0:.*]] = %[[C0]] to %[[KVLEN]] step %{{.*}} iter_args(%[[M:.*]] = %[[M0]], %[[L:.*]] = %[[L0]], %[[A:.*]] = %[[A0]]) -> (vector<64xf32>, vector<64xf32>, vector<64x64xf32>) {{ *}}: i32 {
+// CHECK-NEXT:    %[[K:.*]] = tile.wait "k" : memref<32x64xbf16, 3>
+// CHECK-NEXT:    tile.load_async "v"[%[[N0]]]
+// CHECK-NEXT:    %[[S0:.*]] = tile.mma_qk %[[Q]], %[[K]] : memref<64x64xbf16, 3>, memref<32x64xbf16, 3> -> vector<64x32xf32>
+// CHECK-NEXT:    %[[S1:.*]] = tile.scale_rows %[[S0]], %[[RS]] : vector<64x32xf32>, vector<64xf32>
+// CHECK-NEXT:    %[[S2:.*]] = tile.scale_cols %[[S1]] by "k"[%[[N0]]] : vector<64x32xf32>
+// CHECK-NEXT:    %[[S3:.*]] = tile.map %[[S2]][%[[B]], %[[N0]]] : vector<64x32xf32> {
+// CHECK-NEXT:    ^bb0(%[[X:.*]]: f32, %{{.*}}: i32, %[[H:.*]]: i32, %[[QI:.*]]: i32, %[[KI:.*]]: i32):
+// CHECK-NEXT:      %[[SLOPE:.*]] = tile.param_read "slopes"(0, f32) [%[[H]]] : f32
+// CHECK-NEXT:      %[[D:.*]] = arith.subi %[[QI]], %[[KI]] : i32
+// CHECK-NEXT:      %[[DF:.*]] = arith.sitofp %[[D]] : i32 to f32
+// CHECK-NEXT:      %[[BIAS:.*]] = arith.mulf %[[SLOPE]], %[[DF]] : f32
+// CHECK-NEXT:      %[[Y:.*]] = arith.subf %[[X]], %[[BIAS]] : f32
+// CHECK-NEXT:      tile.yield %[[Y]] : f32
+// CHECK-NEXT:    }
+// CHECK-NEXT:    %[[S4:.*]] = tile.mul %[[S3]], 1.4426950408889634 : vector<64x32xf32>
+// CHECK:         %[[FULL:.*]] = arith.cmpi sle
+// CHECK-NEXT:    %[[S5:.*]] = scf.if %[[FULL]] -> (vector<64x32xf32>) {
+// CHECK-NEXT:      %[[T:.*]] = tile.mask_tail %[[S4]][%[[N0]]] : vector<64x32xf32>
+// CHECK-NEXT:      scf.yield %[[T]] : vector<64x32xf32>
+// CHECK-NEXT:    } else {
+// CHECK-NEXT:      %[[MK:.*]] = tile.mask %[[S4]][%[[B]], %[[N0]]] : vector<64x32xf32> {
+// CHECK-NEXT:      ^bb0(%{{.*}}: i32, %{{.*}}: i32, %[[MQ:.*]]: i32, %[[MKV:.*]]: i32):
+// CHECK-NEXT:        %[[DQ:.*]] = tile.param_read "doc"(1, i32) [%[[MQ]]] : i32
+// CHECK-NEXT:        %[[DK:.*]] = tile.param_read "doc"(1, i32) [%[[MKV]]] : i32
+// CHECK-NEXT:        %[[SAME:.*]] = arith.cmpi eq, %[[DQ]], %[[DK]] : i32
+// CHECK-NEXT:        tile.yield %[[SAME]] : i1
+// CHECK-NEXT:      }
+// CHECK-NEXT:      scf.yield %[[MK]] : vector<64x32xf32>
+// CHECK-NEXT:    }
+// CHECK-NEXT:    %[[MN:.*]] = tile.row_max %[[S5]], %[[M]] : vector<64x32xf32>, vector<64xf32>
+// CHECK-NEXT:    %[[AL:.*]] = tile.exp2_diff %[[M]], %[[MN]] : vector<64xf32>
+// CHECK-NEXT:    %[[P:.*]] = tile.exp2_sub %[[S5]], %[[MN]] : vector<64x32xf32>, vector<64xf32>
+// CHECK-NEXT:    %[[LN:.*]] = tile.row_sum %[[P]], %[[L]], %[[AL]] : vector<64x32xf32>, vector<64xf32>
+// CHECK-NEXT:    %[[AS:.*]] = tile.scale_rows %[[A]], %[[AL]] : vector<64x64xf32>, vector<64xf32>
+// CHECK-NEXT:    %[[PV:.*]] = tile.scale_cols %[[P]] by "v"[%[[N0]]] : vector<64x32xf32>
+// CHECK-NEXT:    %[[V:.*]] = tile.wait "v" : memref<32x64xbf16, 3>
+// CHECK:         scf.if %{{.*}} {
+// CHECK-NEXT:      tile.load_async "k"[%{{.*}}]
+// CHECK-NEXT:    }
+// CHECK-NEXT:    %[[AN:.*]] = tile.mma_pv %[[PV]], %[[V]], %[[AS]] : vector<64x32xf32>, memref<32x64xbf16, 3>, vector<64x64xf32> -> vector<64x64xf32>
+// CHECK-NEXT:    scf.yield %[[MN]], %[[LN]], %[[AN]] : vector<64xf32>, vector<64xf32>, vector<64x64xf32>
+// CHECK-NEXT:  }
+// CHECK-NEXT:  tile.store_out %[[R]]#2, %[[R]]#1 v "none" {out_scale} : vector<64x64xf32>, vector<64xf32>
+// CHECK-NEXT:  tile.store_lse %[[R]]#0, %[[R]]#1 : vector<64xf32>
+// CHECK-NEXT: }
+tile.kernel @every_op config {arch = "sm_90a", block_m = 64 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, stages = 1 : i64, warps = 4 : i64} signature {q = #attn.tensor<bf16, 64>, k = #attn.tensor<bf16, 64>, v = #attn.tensor<f8E4M3FN, 64, per_token_head>, out = #attn.tensor<f8E4M3FN, 64, per_tensor>, params = [#attn.param<"slopes", f32, [H]>, #attn.param<"doc", i32, [S]>], lse} {
+  %b, %q_first, %q_last, %kv_len = tile.cta_info
+  %c0 = arith.constant 0 : i32
+  %c1 = arith.constant 1 : i32
+  %c32 = arith.constant 32 : i32
+  tile.load_async "k"[%c0]
+  %q = tile.load_q : memref<64x64xbf16, 3>
+  %m0 = tile.fill 0xFF800000 : vector<64xf32>
+  %l0 = tile.fill 0.0 : vector<64xf32>
+  %acc0 = tile.fill 0.0 : vector<64x64xf32>
+  %rs = tile.score_scale 0.125 q "per_tensor" k "per_head" : vector<64xf32>
+  %r:3 = scf.for %n0 = %c0 to %kv_len step %c32 iter_args(%m = %m0, %l = %l0, %acc = %acc0) -> (vector<64xf32>, vector<64xf32>, vector<64x64xf32>) : i32 {
+    %k = tile.wait "k" : memref<32x64xbf16, 3>
+    tile.load_async "v"[%n0]
+    %s0 = tile.mma_qk %q, %k : memref<64x64xbf16, 3>, memref<32x64xbf16, 3> -> vector<64x32xf32>
+    %s1 = tile.scale_rows %s0, %rs : vector<64x32xf32>, vector<64xf32>
+    %s2 = tile.scale_cols %s1 by "k"[%n0] : vector<64x32xf32>
+    %s3 = tile.map %s2[%b, %n0] : vector<64x32xf32> {
+    ^bb0(%x: f32, %bb: i32, %h: i32, %qi: i32, %kvi: i32):
+      %slope = tile.param_read "slopes"(0, f32)[%h] : f32
+      %d = arith.subi %qi, %kvi : i32
+      %df = arith.sitofp %d : i32 to f32
+      %bias = arith.mulf %slope, %df : f32
+      %y = arith.subf %x, %bias : f32
+      tile.yield %y : f32
+    }
+    %s4 = tile.mul %s3, 1.4426950408889634 : vector<64x32xf32>
+    %end = arith.addi %n0, %c32 : i32
+    %kv_last = arith.subi %end, %c1 : i32
+    %full = arith.cmpi sle, %kv_last, %q_first : i32
+    %s5 = scf.if %full -> (vector<64x32xf32>) {
+      %t = tile.mask_tail %s4[%n0] : vector<64x32xf32>
+      scf.yield %t : vector<64x32xf32>
+    } else {
+      %mk = tile.mask %s4[%b, %n0] : vector<64x32xf32> {
+      ^bb0(%mb: i32, %mh: i32, %mq: i32, %mkv: i32):
+        %dq = tile.param_read "doc"(1, i32)[%mq] : i32
+        %dk = tile.param_read "doc"(1, i32)[%mkv] : i32
+        %same = arith.cmpi eq, %dq, %dk : i32
+        tile.yield %same : i1
+      }
+      scf.yield %mk : vector<64x32xf32>
+    }
+    %mn = tile.row_max %s5, %m : vector<64x32xf32>, vector<64xf32>
+    %alpha = tile.exp2_diff %m, %mn : vector<64xf32>
+    %p = tile.exp2_sub %s5, %mn : vector<64x32xf32>, vector<64xf32>
+    %ln = tile.row_sum %p, %l, %alpha : vector<64x32xf32>, vector<64xf32>
+    %as = tile.scale_rows %acc, %alpha : vector<64x64xf32>, vector<64xf32>
+    %pv = tile.scale_cols %p by "v"[%n0] : vector<64x32xf32>
+    %v = tile.wait "v" : memref<32x64xbf16, 3>
+    %more = arith.cmpi slt, %end, %kv_len : i32
+    scf.if %more {
+      tile.load_async "k"[%end]
+    }
+    %an = tile.mma_pv %pv, %v, %as : vector<64x32xf32>, memref<32x64xbf16, 3>, vector<64x64xf32> -> vector<64x64xf32>
+    scf.yield %mn, %ln, %an : vector<64xf32>, vector<64xf32>, vector<64x64xf32>
+  }
+  tile.store_out %r#2, %r#1 v "none" {out_scale} : vector<64x64xf32>, vector<64xf32>
+  tile.store_lse %r#0, %r#1 : vector<64xf32>
+}
