@@ -8,9 +8,9 @@
 // RUN: attn-opt %t/no-config.mlir --attn-analyze-mask --attn-select-config --convert-attn-to-tile -verify-diagnostics
 
 //--- kernels.mlir
-// (a) causal bf16, head dim 128: 128 x 64 tiles; keys [0, q_last + 1) clamped to the sequence.
+// (a) causal bf16, head dim 128: 128 x 32 tiles on 4 warps; keys [0, q_last + 1) clamped to the sequence.
 // CHECK-LABEL: tile.kernel @causal
-// CHECK-SAME:  config {arch = "sm_90a", block_m = 128 : i64, block_n = 64 : i64, heads_per_tile = 1 : i64, stages = 1 : i64, warps = 8 : i64}
+// CHECK-SAME:  config {arch = "sm_90a", block_m = 128 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, stages = 1 : i64, warps = 4 : i64}
 // CHECK-SAME:  signature {k = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, params = [], q = #attn.tensor<bf16, 128>, v = #attn.tensor<bf16, 128>}
 // CHECK-NOT:   attn.kernel
 // CHECK:       %[[B:.*]], %[[QF:.*]], %[[QL:.*]], %[[KVLEN:.*]] = tile.cta_info
@@ -18,7 +18,7 @@
 // CHECK-NEXT:  %[[HI0:.*]] = arith.addi %[[QL]], %[[ONE]] : i32
 // CHECK:       %[[LO0:.*]] = arith.maxsi %{{.*}}, %{{.*}} : i32
 // CHECK-NEXT:  %[[HI:.*]] = arith.minsi %[[HI0]], %[[KVLEN]] : i32
-// CHECK-NEXT:  %[[BN:.*]] = arith.constant 64 : i32
+// CHECK-NEXT:  %[[BN:.*]] = arith.constant 32 : i32
 // CHECK-NEXT:  %[[T:.*]] = arith.divsi %[[LO0]], %[[BN]] : i32
 // CHECK-NEXT:  %[[LO:.*]] = arith.muli %[[T]], %[[BN]] : i32
 // CHECK-NEXT:  tile.load_async "k"[%[[LO]]]
@@ -29,39 +29,39 @@
 // 1/sqrt(128) * log2(e): the identity score runs in base 2.
 // CHECK-NEXT:  %[[RS:.*]] = tile.score_scale 0.1275174308245{{[0-9]*}} q "none" k "none" : vector<128xf32>
 // CHECK-NEXT:  %[[R:.*]]:3 = scf.for %[[N0:.*]] = %[[LO]] to %[[HI]] step %[[BN]] iter_args(%[[M:.*]] = %[[M0]], %[[L:.*]] = %[[L0]], %[[A:.*]] = %[[A0]]) -> (vector<128xf32>, vector<128xf32>, vector<128x128xf32>) {{ *}}: i32 {
-// CHECK-NEXT:    %[[K:.*]] = tile.wait "k" : memref<64x128xbf16, 3>
+// CHECK-NEXT:    %[[K:.*]] = tile.wait "k" : memref<32x128xbf16, 3>
 // CHECK-NEXT:    tile.load_async "v"[%[[N0]]]
-// CHECK-NEXT:    %[[S0:.*]] = tile.mma_qk %[[Q]], %[[K]] : memref<128x128xbf16, 3>, memref<64x128xbf16, 3> -> vector<128x64xf32>
-// CHECK-NEXT:    %[[S1:.*]] = tile.scale_rows %[[S0]], %[[RS]] : vector<128x64xf32>, vector<128xf32>
-// kv_last = min(n0 + 64, kv_len) - 1; the tile is full when kv_last <= q_first.
+// CHECK-NEXT:    %[[S0:.*]] = tile.mma_qk %[[Q]], %[[K]] : memref<128x128xbf16, 3>, memref<32x128xbf16, 3> -> vector<128x32xf32>
+// CHECK-NEXT:    %[[S1:.*]] = tile.scale_rows %[[S0]], %[[RS]] : vector<128x32xf32>, vector<128xf32>
+// kv_last = min(n0 + 32, kv_len) - 1; the tile is full when kv_last <= q_first.
 // CHECK-NEXT:    %[[END:.*]] = arith.addi %[[N0]], %[[BN]] : i32
 // CHECK-NEXT:    %[[END2:.*]] = arith.minsi %[[END]], %[[KVLEN]] : i32
 // CHECK-NEXT:    %[[ONE2:.*]] = arith.constant 1 : i32
 // CHECK-NEXT:    %[[KVLAST:.*]] = arith.subi %[[END2]], %[[ONE2]] : i32
 // CHECK:         %[[FULL:.*]] = arith.cmpi sle, %[[KVLAST]], %[[QF]] : i32
-// CHECK:         %[[S2:.*]] = scf.if %[[FULL]] -> (vector<128x64xf32>) {
-// CHECK-NEXT:      %[[TAIL:.*]] = tile.mask_tail %[[S1]][%[[N0]]] : vector<128x64xf32>
-// CHECK-NEXT:      scf.yield %[[TAIL]] : vector<128x64xf32>
+// CHECK:         %[[S2:.*]] = scf.if %[[FULL]] -> (vector<128x32xf32>) {
+// CHECK-NEXT:      %[[TAIL:.*]] = tile.mask_tail %[[S1]][%[[N0]]] : vector<128x32xf32>
+// CHECK-NEXT:      scf.yield %[[TAIL]] : vector<128x32xf32>
 // CHECK-NEXT:    } else {
-// CHECK-NEXT:      %[[MASKED:.*]] = tile.mask %[[S1]][%[[B]], %[[N0]]] : vector<128x64xf32> {
+// CHECK-NEXT:      %[[MASKED:.*]] = tile.mask %[[S1]][%[[B]], %[[N0]]] : vector<128x32xf32> {
 // CHECK-NEXT:      ^bb0(%{{.*}}: i32, %{{.*}}: i32, %[[MQ:.*]]: i32, %[[MKV:.*]]: i32):
 // CHECK-NEXT:        %[[C:.*]] = attn.causal %[[MQ]], %[[MKV]]
 // CHECK-NEXT:        tile.yield %[[C]] : i1
 // CHECK-NEXT:      }
-// CHECK-NEXT:      scf.yield %[[MASKED]] : vector<128x64xf32>
+// CHECK-NEXT:      scf.yield %[[MASKED]] : vector<128x32xf32>
 // CHECK-NEXT:    }
-// CHECK-NEXT:    %[[MN:.*]] = tile.row_max %[[S2]], %[[M]] : vector<128x64xf32>, vector<128xf32>
+// CHECK-NEXT:    %[[MN:.*]] = tile.row_max %[[S2]], %[[M]] : vector<128x32xf32>, vector<128xf32>
 // CHECK-NEXT:    %[[AL:.*]] = tile.exp2_diff %[[M]], %[[MN]] : vector<128xf32>
-// CHECK-NEXT:    %[[P:.*]] = tile.exp2_sub %[[S2]], %[[MN]] : vector<128x64xf32>, vector<128xf32>
-// CHECK-NEXT:    %[[LN:.*]] = tile.row_sum %[[P]], %[[L]], %[[AL]] : vector<128x64xf32>, vector<128xf32>
+// CHECK-NEXT:    %[[P:.*]] = tile.exp2_sub %[[S2]], %[[MN]] : vector<128x32xf32>, vector<128xf32>
+// CHECK-NEXT:    %[[LN:.*]] = tile.row_sum %[[P]], %[[L]], %[[AL]] : vector<128x32xf32>, vector<128xf32>
 // CHECK-NEXT:    %[[AS:.*]] = tile.scale_rows %[[A]], %[[AL]] : vector<128x128xf32>, vector<128xf32>
-// CHECK-NEXT:    %[[V:.*]] = tile.wait "v" : memref<64x128xbf16, 3>
+// CHECK-NEXT:    %[[V:.*]] = tile.wait "v" : memref<32x128xbf16, 3>
 // CHECK-NEXT:    %[[NEXT:.*]] = arith.addi %[[N0]], %[[BN]] : i32
 // CHECK-NEXT:    %[[MORE:.*]] = arith.cmpi slt, %[[NEXT]], %[[HI]] : i32
 // CHECK-NEXT:    scf.if %[[MORE]] {
 // CHECK-NEXT:      tile.load_async "k"[%[[NEXT]]]
 // CHECK-NEXT:    }
-// CHECK-NEXT:    %[[AN:.*]] = tile.mma_pv %[[P]], %[[V]], %[[AS]] : vector<128x64xf32>, memref<64x128xbf16, 3>, vector<128x128xf32> -> vector<128x128xf32>
+// CHECK-NEXT:    %[[AN:.*]] = tile.mma_pv %[[P]], %[[V]], %[[AS]] : vector<128x32xf32>, memref<32x128xbf16, 3>, vector<128x128xf32> -> vector<128x128xf32>
 // CHECK-NEXT:    scf.yield %[[MN]], %[[LN]], %[[AN]] : vector<128xf32>, vector<128xf32>, vector<128x128xf32>
 // CHECK-NEXT:  }
 // CHECK-NEXT:  tile.store_out %[[R]]#2, %[[R]]#1 v "none" : vector<128x128xf32>, vector<128xf32>
@@ -72,12 +72,12 @@
 // NOANALYSIS-LABEL: tile.kernel @causal
 // NOANALYSIS:       %{{.*}}, %{{.*}}, %{{.*}}, %[[KVLEN:.*]] = tile.cta_info
 // NOANALYSIS-NEXT:  %[[ZERO:.*]] = arith.constant 0 : i32
-// NOANALYSIS-NEXT:  %[[BN:.*]] = arith.constant 64 : i32
+// NOANALYSIS-NEXT:  %[[BN:.*]] = arith.constant 32 : i32
 // NOANALYSIS-NEXT:  %[[T:.*]] = arith.divsi %[[ZERO]], %[[BN]] : i32
 // NOANALYSIS-NEXT:  %[[LO:.*]] = arith.muli %[[T]], %[[BN]] : i32
 // NOANALYSIS:       scf.for %{{.*}} = %[[LO]] to %[[KVLEN]] step %[[BN]]
 // NOANALYSIS:       %[[FALSE:.*]] = arith.constant false
-// NOANALYSIS-NEXT:  scf.if %[[FALSE]] -> (vector<128x64xf32>) {
+// NOANALYSIS-NEXT:  scf.if %[[FALSE]] -> (vector<128x32xf32>) {
 // NOANALYSIS-NEXT:    tile.mask_tail
 // NOANALYSIS:       } else {
 // NOANALYSIS-NEXT:    tile.mask
@@ -102,8 +102,8 @@ attn.kernel @causal attributes {k = #attn.tensor<bf16, 128>, out = #attn.tensor<
 // CHECK:       %[[RS:.*]] = tile.score_scale 0.083333333333333{{[0-9]*}} q "none" k "none" : vector<128xf32>
 // CHECK:       scf.for
 // CHECK:         %[[S0:.*]] = tile.mma_qk
-// CHECK-NEXT:    %[[S1:.*]] = tile.scale_rows %[[S0]], %[[RS]] : vector<128x64xf32>, vector<128xf32>
-// CHECK-NEXT:    %[[S2:.*]] = tile.map %[[S1]][%{{.*}}, %{{.*}}] : vector<128x64xf32> {
+// CHECK-NEXT:    %[[S1:.*]] = tile.scale_rows %[[S0]], %[[RS]] : vector<128x32xf32>, vector<128xf32>
+// CHECK-NEXT:    %[[S2:.*]] = tile.map %[[S1]][%{{.*}}, %{{.*}}] : vector<128x32xf32> {
 // CHECK-NEXT:    ^bb0(%[[X:.*]]: f32, %{{.*}}: i32, %{{.*}}: i32, %{{.*}}: i32, %{{.*}}: i32):
 // CHECK-NEXT:      %[[CAP:.*]] = arith.constant 5.000000e+01 : f32
 // CHECK-NEXT:      %[[D:.*]] = arith.divf %[[X]], %[[CAP]] : f32
@@ -111,7 +111,7 @@ attn.kernel @causal attributes {k = #attn.tensor<bf16, 128>, out = #attn.tensor<
 // CHECK-NEXT:      %[[Y:.*]] = arith.mulf %[[CAP]], %[[TH]] : f32
 // CHECK-NEXT:      tile.yield %[[Y]] : f32
 // CHECK-NEXT:    }
-// CHECK-NEXT:    %{{.*}} = tile.mul %[[S2]], 1.4426950408889634 : vector<128x64xf32>
+// CHECK-NEXT:    %{{.*}} = tile.mul %[[S2]], 1.4426950408889634 : vector<128x32xf32>
 // CHECK:         tile.mask
 // CHECK:           attn.sliding_window
 // CHECK:       tile.store_out %{{.*}}, %{{.*}} v "none" : vector<128x128xf32>, vector<128xf32>
@@ -134,22 +134,23 @@ attn.kernel @softcap attributes {gqa = 2 : i64, k = #attn.tensor<bf16, 128>, out
 // (c) per_token_head e4m3 K and V: K's scale on the columns of S before the softmax, V's on the
 // columns of P after row_sum (l sums the unscaled P); no uniform k or v scale. No mask: every
 // tile is full (scf.if on true) and the loop covers [0, kv_len).
+// Head dim 64: 128 x 64 tiles on 4 warps.
 // CHECK-LABEL: tile.kernel @per_token
-// CHECK-SAME:  block_n = 128 : i64
+// CHECK-SAME:  config {arch = "sm_90a", block_m = 128 : i64, block_n = 64 : i64, heads_per_tile = 1 : i64, stages = 1 : i64, warps = 4 : i64}
 // CHECK:       %[[RS:.*]] = tile.score_scale 0.1803368801111204{{[0-9]*}} q "none" k "none" : vector<128xf32>
 // CHECK:       scf.for %[[N0:[^ ]*]] =
-// CHECK:         %[[S0:.*]] = tile.mma_qk %{{.*}}, %{{.*}} : memref<128x64xbf16, 3>, memref<128x64xbf16, 3> -> vector<128x128xf32>
-// CHECK-NEXT:    %[[S1:.*]] = tile.scale_rows %[[S0]], %[[RS]] : vector<128x128xf32>, vector<128xf32>
-// CHECK-NEXT:    %[[S2:.*]] = tile.scale_cols %[[S1]] by "k"[%[[N0]]] : vector<128x128xf32>
+// CHECK:         %[[S0:.*]] = tile.mma_qk %{{.*}}, %{{.*}} : memref<128x64xbf16, 3>, memref<64x64xbf16, 3> -> vector<128x64xf32>
+// CHECK-NEXT:    %[[S1:.*]] = tile.scale_rows %[[S0]], %[[RS]] : vector<128x64xf32>, vector<128xf32>
+// CHECK-NEXT:    %[[S2:.*]] = tile.scale_cols %[[S1]] by "k"[%[[N0]]] : vector<128x64xf32>
 // CHECK:         %[[TRUE:.*]] = arith.constant true
-// CHECK:         scf.if %[[TRUE]] -> (vector<128x128xf32>) {
+// CHECK:         scf.if %[[TRUE]] -> (vector<128x64xf32>) {
 // CHECK-NEXT:      tile.mask_tail %[[S2]][%[[N0]]]
 // CHECK:         %[[P:.*]] = tile.exp2_sub
-// CHECK-NEXT:    %{{.*}} = tile.row_sum %[[P]], %{{.*}}, %{{.*}} : vector<128x128xf32>, vector<128xf32>
+// CHECK-NEXT:    %{{.*}} = tile.row_sum %[[P]], %{{.*}}, %{{.*}} : vector<128x64xf32>, vector<128xf32>
 // CHECK-NEXT:    %{{.*}} = tile.scale_rows
-// CHECK-NEXT:    %[[PV:.*]] = tile.scale_cols %[[P]] by "v"[%[[N0]]] : vector<128x128xf32>
-// CHECK-NEXT:    %{{.*}} = tile.wait "v" : memref<128x64xbf16, 3>
-// CHECK:         tile.mma_pv %[[PV]], %{{.*}}, %{{.*}} : vector<128x128xf32>, memref<128x64xbf16, 3>, vector<128x64xf32> -> vector<128x64xf32>
+// CHECK-NEXT:    %[[PV:.*]] = tile.scale_cols %[[P]] by "v"[%[[N0]]] : vector<128x64xf32>
+// CHECK-NEXT:    %{{.*}} = tile.wait "v" : memref<64x64xbf16, 3>
+// CHECK:         tile.mma_pv %[[PV]], %{{.*}}, %{{.*}} : vector<128x64xf32>, memref<64x64xbf16, 3>, vector<128x64xf32> -> vector<128x64xf32>
 // CHECK:       tile.store_out %{{.*}}, %{{.*}} v "none" : vector<128x64xf32>, vector<128xf32>
 attn.kernel @per_token attributes {k = #attn.tensor<f8E4M3FN, 64, per_token_head>, out = #attn.tensor<bf16, 64>, q = #attn.tensor<bf16, 64>, softmax_scale = 1.250000e-01 : f64, v = #attn.tensor<f8E4M3FN, 64, per_token_head>} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):

@@ -4,7 +4,7 @@
 // RUN: attn-opt %t/kernels.mlir -attn-select-config | FileCheck %s --check-prefix=DEFAULT
 // RUN: attn-opt %t/kernels.mlir -attn-select-config | attn-opt | FileCheck %s --check-prefix=DEFAULT
 // RUN: attn-opt %t/kernels.mlir -attn-select-config -attn-select-config | FileCheck %s --check-prefix=DEFAULT
-// RUN: attn-opt %t/kernels.mlir --attn-select-config="block-m=64 warps=4" | FileCheck %s --check-prefix=OVERRIDE
+// RUN: attn-opt %t/kernels.mlir --attn-select-config="block-m=64 warps=2" | FileCheck %s --check-prefix=OVERRIDE
 // RUN: attn-opt %t/kernels.mlir --attn-select-config="arch=sm_80 block-n=32" | FileCheck %s --check-prefix=SM80
 // RUN: attn-opt %t/gqa.mlir -attn-select-config | FileCheck %s --check-prefix=GQA
 // RUN: attn-opt %t/gqa.mlir --attn-select-config="heads-per-tile=2" | FileCheck %s --check-prefix=HPT2
@@ -16,13 +16,13 @@
 // RUN: attn-opt %t/fp8-sm80.mlir --attn-select-config="arch=sm_89" | FileCheck %s --check-prefix=FP8-SM89
 
 //--- kernels.mlir
-// Head dim 64: 128 x 128 tiles on 8 warps.
+// Head dim 64: 128 x 64 tiles on 4 warps.
 // DEFAULT-LABEL: attn.kernel @d64 attributes
-// DEFAULT-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 128 : i64, heads_per_tile = 1 : i64, stages = 1 : i64, warps = 8 : i64}
+// DEFAULT-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 64 : i64, heads_per_tile = 1 : i64, stages = 1 : i64, warps = 4 : i64}
 // OVERRIDE-LABEL: attn.kernel @d64 attributes
-// OVERRIDE-SAME:  config = {arch = "sm_90a", block_m = 64 : i64, block_n = 128 : i64, heads_per_tile = 1 : i64, stages = 1 : i64, warps = 4 : i64}
+// OVERRIDE-SAME:  config = {arch = "sm_90a", block_m = 64 : i64, block_n = 64 : i64, heads_per_tile = 1 : i64, stages = 1 : i64, warps = 2 : i64}
 // SM80-LABEL:    attn.kernel @d64 attributes
-// SM80-SAME:     config = {arch = "sm_80", block_m = 128 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, stages = 1 : i64, warps = 8 : i64}
+// SM80-SAME:     config = {arch = "sm_80", block_m = 128 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, stages = 1 : i64, warps = 4 : i64}
 attn.kernel @d64 attributes {k = #attn.tensor<bf16, 64>, out = #attn.tensor<bf16, 64>, q = #attn.tensor<bf16, 64>, softmax_scale = 1.250000e-01 : f64, v = #attn.tensor<bf16, 64>} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
   attn.yield %s : f32
@@ -32,11 +32,11 @@ attn.kernel @d64 attributes {k = #attn.tensor<bf16, 64>, out = #attn.tensor<bf16
   attn.yield %0 : i1
 }
 
-// Head dim 128: 128 x 64 tiles on 8 warps (the larger of q's and v's head dims decides).
+// Head dim 128: 128 x 32 tiles on 4 warps (the larger of q's and v's head dims decides).
 // DEFAULT-LABEL: attn.kernel @d128 attributes
-// DEFAULT-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 64 : i64, heads_per_tile = 1 : i64, stages = 1 : i64, warps = 8 : i64}
+// DEFAULT-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, stages = 1 : i64, warps = 4 : i64}
 // OVERRIDE-LABEL: attn.kernel @d128 attributes
-// OVERRIDE-SAME:  config = {arch = "sm_90a", block_m = 64 : i64, block_n = 64 : i64, heads_per_tile = 1 : i64, stages = 1 : i64, warps = 4 : i64}
+// OVERRIDE-SAME:  config = {arch = "sm_90a", block_m = 64 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, stages = 1 : i64, warps = 2 : i64}
 attn.kernel @d128 attributes {k = #attn.tensor<bf16, 64>, out = #attn.tensor<bf16, 128>, q = #attn.tensor<bf16, 64>, softmax_scale = 1.250000e-01 : f64, v = #attn.tensor<bf16, 128>} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
   attn.yield %s : f32
@@ -49,6 +49,8 @@ attn.kernel @d128 attributes {k = #attn.tensor<bf16, 64>, out = #attn.tensor<bf1
 // Head dim 256: 64 x 32 tiles on 4 warps.
 // DEFAULT-LABEL: attn.kernel @d256 attributes
 // DEFAULT-SAME:  config = {arch = "sm_90a", block_m = 64 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, stages = 1 : i64, warps = 4 : i64}
+// OVERRIDE-LABEL: attn.kernel @d256 attributes
+// OVERRIDE-SAME:  config = {arch = "sm_90a", block_m = 64 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, stages = 1 : i64, warps = 2 : i64}
 attn.kernel @d256 attributes {k = #attn.tensor<f16, 256>, out = #attn.tensor<f16, 256>, q = #attn.tensor<f16, 256>, softmax_scale = 6.250000e-02 : f64, v = #attn.tensor<f16, 256>} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
   attn.yield %s : f32
@@ -61,10 +63,24 @@ attn.kernel @d256 attributes {k = #attn.tensor<f16, 256>, out = #attn.tensor<f16
 //--- gqa.mlir
 // gqa = 4: the group's 4 query heads share one CTA (and each K/V tile).
 // GQA-LABEL: attn.kernel @gqa4 attributes
-// GQA-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 64 : i64, heads_per_tile = 4 : i64, stages = 1 : i64, warps = 8 : i64}
+// GQA-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 32 : i64, heads_per_tile = 4 : i64, stages = 1 : i64, warps = 4 : i64}
 // HPT2-LABEL:    attn.kernel @gqa4 attributes
-// HPT2-SAME:     config = {arch = "sm_90a", block_m = 128 : i64, block_n = 64 : i64, heads_per_tile = 2 : i64, stages = 1 : i64, warps = 8 : i64}
+// HPT2-SAME:     config = {arch = "sm_90a", block_m = 128 : i64, block_n = 32 : i64, heads_per_tile = 2 : i64, stages = 1 : i64, warps = 4 : i64}
 attn.kernel @gqa4 attributes {gqa = 4 : i64, k = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, q = #attn.tensor<bf16, 128>, softmax_scale = 0.088388347648318433 : f64, v = #attn.tensor<bf16, 128>} score {
+^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+  attn.yield %s : f32
+} mask {
+^bb0(%b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+  %0 = attn.causal %q_idx, %kv_idx
+  attn.yield %0 : i1
+}
+
+// gqa = 8, the largest ratio that is packed: all 8 heads share one CTA.
+// GQA-LABEL: attn.kernel @gqa8 attributes
+// GQA-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 32 : i64, heads_per_tile = 8 : i64, stages = 1 : i64, warps = 4 : i64}
+// HPT2-LABEL:    attn.kernel @gqa8 attributes
+// HPT2-SAME:     heads_per_tile = 2 : i64
+attn.kernel @gqa8 attributes {gqa = 8 : i64, k = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, q = #attn.tensor<bf16, 128>, softmax_scale = 0.088388347648318433 : f64, v = #attn.tensor<bf16, 128>} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
   attn.yield %s : f32
 } mask {
@@ -88,8 +104,8 @@ attn.kernel @gqa16 attributes {gqa = 16 : i64, k = #attn.tensor<bf16, 128>, out 
 }
 
 //--- block-m.mlir
-// 96 rows on the default 8 warps: each warp needs a whole 16-row MMA tile.
-// expected-error @+1 {{cannot build this kernel: block_m = 96 must be a positive multiple of 16 * warps = 128}}
+// 96 rows on the default 4 warps: each warp needs a whole 16-row MMA tile (96 is not a multiple of 64).
+// expected-error @+1 {{cannot build this kernel: block_m = 96 must be a positive multiple of 16 * warps = 64}}
 attn.kernel @causal attributes {k = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, q = #attn.tensor<bf16, 128>, softmax_scale = 0.088388347648318433 : f64, v = #attn.tensor<bf16, 128>} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
   attn.yield %s : f32
@@ -147,7 +163,7 @@ attn.kernel @f32 attributes {k = #attn.tensor<f32, 64>, out = #attn.tensor<f32, 
 //--- fp8-sm80.mlir
 // FP8 K/V (and an FP8 output alone) need sm_89's conversion instructions.
 // FP8-SM89-LABEL: attn.kernel @fp8_kv attributes
-// FP8-SM89-SAME:  config = {arch = "sm_89", block_m = 128 : i64, block_n = 64 : i64, heads_per_tile = 4 : i64, stages = 1 : i64, warps = 8 : i64}
+// FP8-SM89-SAME:  config = {arch = "sm_89", block_m = 128 : i64, block_n = 32 : i64, heads_per_tile = 4 : i64, stages = 1 : i64, warps = 4 : i64}
 // expected-error @+1 {{cannot build this kernel: fp8 tensors need sm_89 or newer, not sm_80}}
 attn.kernel @fp8_kv attributes {gqa = 4 : i64, k = #attn.tensor<f8E4M3FN, 128, per_head>, out = #attn.tensor<bf16, 128>, q = #attn.tensor<bf16, 128>, softmax_scale = 0.088388347648318433 : f64, v = #attn.tensor<f8E4M3FN, 128, per_tensor>} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):

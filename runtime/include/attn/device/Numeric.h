@@ -142,13 +142,15 @@ ATTN_FN float round_mantissa(float a, int mbits, int emin) {
   float big = quantum * 12582912.0f;
   return (a + big) - big;
 }
-template <int MBITS, int EMIN, int MAXBITS_E, int BIAS>
-ATTN_FN u8 encode_fp8(float x, float maxv, bool e4m3) {
+/// An fp8 code with MBITS mantissa bits, least normal exponent EMIN and exponent bias BIAS,
+/// rounded to nearest even and saturated to +-maxv; NaN becomes S.1111111 (NaN in both formats).
+template <int MBITS, int EMIN, int BIAS> ATTN_FN u8 encode_fp8(float x, float maxv) {
   u32 u = f2u(x), sign = (u >> 24) & 0x80u;
   float a = u2f(u & 0x7FFFFFFFu);
   if (!(a == a))
-    return u8(sign | (e4m3 ? 0x7Fu : 0x7Fu));
-  float r = round_mantissa(a, MBITS, EMIN);
+    return u8(sign | 0x7Fu);
+  // Far above the range (where round_mantissa's constant would overflow) it saturates anyway.
+  float r = a >= 2 * maxv ? maxv : round_mantissa(a, MBITS, EMIN);
   if (r > maxv)
     r = maxv; // saturate
   if (r == 0.0f)
@@ -170,7 +172,7 @@ template <> struct Narrow<e4m3> {
     asm("cvt.rn.satfinite.e4m3x2.f32 %0, %1, %2;" : "=h"(r) : "f"(0.0f), "f"(x));
     return e4m3{u8(r & 0xFF)};
 #else
-    return e4m3{detail::encode_fp8<3, -6, 15, 7>(x, 448.0f, true)};
+    return e4m3{detail::encode_fp8<3, -6, 7>(x, 448.0f)};
 #endif
   }
 };
@@ -181,7 +183,7 @@ template <> struct Narrow<e5m2> {
     asm("cvt.rn.satfinite.e5m2x2.f32 %0, %1, %2;" : "=h"(r) : "f"(0.0f), "f"(x));
     return e5m2{u8(r & 0xFF)};
 #else
-    return e5m2{detail::encode_fp8<2, -14, 31, 15>(x, 57344.0f, false)};
+    return e5m2{detail::encode_fp8<2, -14, 15>(x, 57344.0f)};
 #endif
   }
 };
