@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/CApi.h"
+#include "runtime/Error.h"
 
 #include "runtime/Compile.h"
 
@@ -29,9 +30,6 @@ namespace {
 
 thread_local std::string lastError;
 
-llvm::Error fail(const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
-}
 
 int report(llvm::Error e) {
   if (!e)

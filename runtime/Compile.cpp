@@ -1,5 +1,6 @@
 //===- Compile.cpp - Spec text to a kernel the runtime runs ---------------===//
 #include "runtime/Compile.h"
+#include "runtime/Error.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -8,12 +9,6 @@
 
 using namespace attn;
 using namespace attn::rt;
-
-namespace {
-llvm::Error fail(const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
-}
-} // namespace
 
 llvm::Expected<GeneratedKernel> attn::rt::generate(llvm::StringRef specText,
                                                    const CodegenOptions &options,

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/HostKernel.h"
+#include "runtime/Error.h"
 
 #include "runtime/ModuleCache.h"
 
@@ -34,10 +35,6 @@ using namespace attn::rt;
 #endif
 
 namespace {
-
-llvm::Error fail(const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
-}
 
 /// A compiler command split into the program's path and its leading arguments.
 struct Compiler {

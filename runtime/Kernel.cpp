@@ -1,5 +1,6 @@
 //===- Kernel.cpp - A generated kernel compiled for and launched on a GPU -===//
 #include "runtime/Kernel.h"
+#include "runtime/Error.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -12,10 +13,6 @@ using namespace attn::rt;
 #endif
 
 namespace {
-
-llvm::Error fail(const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
-}
 
 /// One module cache per directory for the whole process, so that kernels share builds.
 ModuleCache &cacheFor(const std::string &dir) {

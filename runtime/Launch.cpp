@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/Launch.h"
+#include "runtime/Error.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -19,10 +20,6 @@ using namespace attn;
 using namespace attn::rt;
 
 namespace {
-
-llvm::Error fail(const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
-}
 
 constexpr const char *kVectorized = "vectorized loads need 16-byte aligned rows";
 

@@ -12,6 +12,7 @@
 
 #include "compiler/Spec/Config.h"
 #include "dialects/Attn/IR/AttnOps.h"
+#include "dialects/Attn/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -427,24 +428,12 @@ mlir::LogicalResult Emitter::emitOp(mlir::Operation &op) {
 
 mlir::LogicalResult Emitter::run() {
   mlir::DictionaryAttr sig = kernel.getSignature();
-  KernelConfig cfg;
-  auto get = [&](llvm::StringRef k) { return kernel.getConfig().getAs<mlir::IntegerAttr>(k).getInt(); };
-  cfg.blockM = get("block_m"), cfg.blockN = get("block_n"), cfg.warps = get("warps");
-  cfg.headsPerTile = get("heads_per_tile"), cfg.stages = get("stages");
+  KernelConfig cfg = configFromAttr(kernel.getConfig());
   auto q = sig.getAs<TensorAttr>("q"), k = sig.getAs<TensorAttr>("k"), v = sig.getAs<TensorAttr>("v"),
        out = sig.getAs<TensorAttr>("out");
   auto page = sig.getAs<mlir::IntegerAttr>("page_size");
   Signature s;
-  auto fill = [](TensorAttr t) {
-    TensorSig r;
-    r.headDim = t.getHeadDim();
-    r.scale = t.getScale();
-    mlir::Type e = t.getElementType();
-    r.dtype = e.isBF16() ? DType::BF16 : e.isF16() ? DType::F16 : e.isF32() ? DType::F32
-              : llvm::isa<mlir::Float8E4M3FNType>(e) ? DType::F8E4M3 : DType::F8E5M2;
-    return r;
-  };
-  s.q = fill(q), s.k = fill(k), s.v = fill(v), s.out = fill(out);
+  s.q = tensorSig(q), s.k = tensorSig(k), s.v = tensorSig(v), s.out = tensorSig(out);
   std::string mma = *mmaType(s) == DType::F16 ? "f16" : "bf16";
   std::string entry = entryName(kernel);
 

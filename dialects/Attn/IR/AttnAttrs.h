@@ -23,4 +23,10 @@ std::optional<DType> fromMLIRType(mlir::Type t);
 #define GET_ATTRDEF_CLASSES
 #include "dialects/Attn/IR/AttnAttrs.h.inc"
 
+namespace attn {
+/// The spec form of a tensor attribute; an unsupported element type maps to I32, which
+/// checkSignature rejects with a message naming the supported dtypes.
+TensorSig tensorSig(TensorAttr t);
+} // namespace attn
+
 #endif // ATTN_DIALECT_ATTNATTRS_H

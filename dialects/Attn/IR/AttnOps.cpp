@@ -14,12 +14,11 @@ using namespace attn;
 // KernelOp
 //===----------------------------------------------------------------------===//
 
-namespace {
-/// The spec form of one tensor attribute; an unsupported element type maps to I32, which
-/// checkSignature rejects with a message naming the supported dtypes.
-TensorSig toSig(TensorAttr t) {
+TensorSig attn::tensorSig(TensorAttr t) {
   return {fromMLIRType(t.getElementType()).value_or(DType::I32), t.getHeadDim(), t.getScale()};
 }
+
+namespace {
 
 llvm::StringRef fieldName(SigField f) {
   switch (f) {
@@ -39,10 +38,10 @@ llvm::StringRef fieldName(SigField f) {
 
 Signature KernelOp::getSignature() {
   Signature sig;
-  sig.q = toSig(getQ());
-  sig.k = toSig(getK());
-  sig.v = toSig(getV());
-  sig.out = toSig(getOut());
+  sig.q = tensorSig(getQ());
+  sig.k = tensorSig(getK());
+  sig.v = tensorSig(getV());
+  sig.out = tensorSig(getOut());
   sig.lse = getLse();
   if (auto g = getGqa())
     sig.gqa = static_cast<int64_t>(*g);
