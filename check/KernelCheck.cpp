@@ -235,9 +235,11 @@ llvm::Expected<bool> attn::check::runAndCheck(const CheckedSpec &spec, const Gen
   if (!got)
     return got.takeError();
   Verdict v = judge(*got, *want, spec.signature);
-  os << llvm::formatv("kernel {0} ({1}x{2} tiles, {3} warps, {4} heads per tile) on the {5}\n",
-                      kernel.name, kernel.config.blockM, kernel.config.blockN, kernel.config.warps,
-                      kernel.config.headsPerTile, device == Device::Host ? "host" : "GPU");
+  const KernelConfig &c = kernel.config;
+  os << llvm::formatv("kernel {0} ({1}x{2} tiles, {3} warps, {4}, {5} stage(s), {6} heads per "
+                      "tile) on the {7}\n",
+                      kernel.name, c.blockM, c.blockN, c.warps, c.mma, c.stages, c.headsPerTile,
+                      device == Device::Host ? "host" : "GPU");
   os << llvm::formatv("shape b={0} hq={1} hkv={2} sq={3} skv={4}, seed {5}\n", shape.b, shape.hq,
                       shape.hkv, shape.sq, shape.skv, seed);
   os << llvm::formatv("out vs reference: SQNR {0:f1} dB (need {1:f0}), max abs error {2:e2}\n",

@@ -155,8 +155,23 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
   Value cBN = cst(BN);
   lo = mlir::arith::MulIOp::create(b, loc, mlir::arith::DivSIOp::create(b, loc, lo, cBN), cBN);
 
-  // K's first tile loads under Q's.
-  tile::LoadAsyncOp::create(b, loc, b.getStringAttr("k"), lo);
+  // The load schedule. One stage: V(n) loads under Q.K(n), K(n + 1) under P.V(n). Two stages:
+  // K(n + 1) loads from the start of tile n, V(n + 1) from its P.V, so each has a whole tile's
+  // time. Every load closes a group of copies (an inactive one an empty group), so each wait
+  // knows statically how many later groups may still be in flight: none with one stage, the
+  // other operand's next tile with two. The first tiles load under Q's.
+  int64_t stages = cfg.stages;
+  Value yes = mlir::arith::ConstantIntOp::create(b, loc, 1, 1);
+  auto load = [&](llvm::StringRef operand, Value n0, Value active) {
+    tile::LoadAsyncOp::create(b, loc, b.getStringAttr(operand), n0, active);
+  };
+  auto wait = [&](llvm::StringRef operand, mlir::Type t, Value n0) {
+    return tile::WaitOp::create(b, loc, t, b.getStringAttr(operand), n0,
+                                b.getI64IntegerAttr(stages - 1)).getResult();
+  };
+  load("k", lo, yes);
+  if (stages == 2)
+    load("v", lo, yes);
   Value q = tile::LoadQOp::create(b, loc, qT);
   auto fill = [&](mlir::Type t, float v) { return tile::FillOp::create(b, loc, t, b.getF32FloatAttr(v)).getResult(); };
   Value m0 = fill(rowsT, -INFINITY), l0 = fill(rowsT, 0.0f), acc0 = fill(accT, 0.0f);
@@ -174,8 +189,13 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
       b, loc, lo, hi, cBN, mlir::ValueRange{m0, l0, acc0},
       [&](mlir::OpBuilder &, mlir::Location, Value n0, mlir::ValueRange iter) {
         Value m = iter[0], l = iter[1], acc = iter[2];
-        Value k = tile::WaitOp::create(b, loc, kT, b.getStringAttr("k"));
-        tile::LoadAsyncOp::create(b, loc, b.getStringAttr("v"), n0);
+        Value next = mlir::arith::AddIOp::create(b, loc, n0, cBN);
+        Value more = mlir::arith::CmpIOp::create(b, loc, mlir::arith::CmpIPredicate::slt, next, hi);
+        Value k = wait("k", kT, n0);
+        if (stages == 2)
+          load("k", next, more);
+        else
+          load("v", n0, yes);
         Value s = tile::MmaQKOp::create(b, loc, sT, q, k);
         s = tile::ScaleRowsOp::create(b, loc, sT, s, rowScale);
         if (contains(plan.getColumns(), "k"))
@@ -187,8 +207,7 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
           s = tile::MulOp::create(b, loc, sT, map, b.getF64FloatAttr(M_LOG2E));
         }
         // Tiles the mask keeps whole only clip keys past the sequence.
-        Value kvEnd = mlir::arith::MinSIOp::create(
-            b, loc, mlir::arith::AddIOp::create(b, loc, n0, cBN), kvLen);
+        Value kvEnd = mlir::arith::MinSIOp::create(b, loc, next, kvLen);
         Value kvLast = mlir::arith::SubIOp::create(b, loc, kvEnd, cst(1));
         Value full = mlir::arith::ConstantIntOp::create(b, loc, 0, 1);
         if (!kernel.getTileClass().empty())
@@ -214,13 +233,8 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
         Value accScaled = tile::ScaleRowsOp::create(b, loc, accT, acc, alpha);
         if (contains(plan.getPColumns(), "v"))
           p = tile::ScaleColsOp::create(b, loc, sT, p, b.getStringAttr("v"), n0);
-        Value v = tile::WaitOp::create(b, loc, vT, b.getStringAttr("v"));
-        Value next = mlir::arith::AddIOp::create(b, loc, n0, cBN);
-        Value more = mlir::arith::CmpIOp::create(b, loc, mlir::arith::CmpIPredicate::slt, next, hi);
-        mlir::scf::IfOp::create(b, loc, more, [&](mlir::OpBuilder &, mlir::Location) {
-          tile::LoadAsyncOp::create(b, loc, b.getStringAttr("k"), next);
-          mlir::scf::YieldOp::create(b, loc);
-        });
+        Value v = wait("v", vT, n0);
+        load(stages == 2 ? "v" : "k", next, more);
         Value accNew = tile::MmaPVOp::create(b, loc, accT, p, v, accScaled);
         mlir::scf::YieldOp::create(b, loc, mlir::ValueRange{mNew, lNew, accNew});
       });

@@ -28,6 +28,7 @@ void attn::buildCodegenPipeline(mlir::OpPassManager &pm, const CodegenOptions &o
   sel.blockM = o.blockM.value_or(0), sel.blockN = o.blockN.value_or(0);
   sel.warps = o.warps.value_or(0), sel.stages = o.stages.value_or(0);
   sel.headsPerTile = o.headsPerTile.value_or(0);
+  sel.mma = o.mma.value_or("");
   pm.addPass(createAttnSelectConfig(sel));
   pm.addPass(createConvertAttnToTile());
   pm.addPass(mlir::createCanonicalizerPass());

@@ -14,14 +14,18 @@ int64_t rowStride(int64_t d) { return ((d / 8) % 2 ? d / 8 : d / 8 + 1) * 8; }
 KernelConfig attn::selectConfig(const Signature &sig, const ConfigOverrides &o) {
   KernelConfig c;
   int64_t d = std::max(sig.q.headDim, sig.v.headDim);
-  if (d <= 64) {
+  bool wgmma = o.arch == "sm_90a" && sig.q.headDim % 64 == 0 && sig.v.headDim % 64 == 0 && d <= 256;
+  c.mma = o.mma.value_or(wgmma ? "wgmma" : "mma.sync");
+  c.stages = 1;
+  if (c.mma == "wgmma") {
+    c.blockM = 128, c.blockN = d <= 128 ? 128 : 64, c.warps = 8, c.stages = 2;
+  } else if (d <= 64) {
     c.blockM = 128, c.blockN = 64, c.warps = 4;
   } else if (d <= 128) {
     c.blockM = 128, c.blockN = 32, c.warps = 4;
   } else {
     c.blockM = 64, c.blockN = 32, c.warps = 4;
   }
-  c.stages = 1;
   if (sig.gqa && *sig.gqa > 1 && *sig.gqa <= 8)
     c.headsPerTile = *sig.gqa;
   c.arch = o.arch;
@@ -34,16 +38,31 @@ KernelConfig attn::selectConfig(const Signature &sig, const ConfigOverrides &o) 
 }
 
 std::string attn::checkConfig(const KernelConfig &c, const Signature &sig) {
+  if (c.mma != "wgmma" && c.mma != "mma.sync")
+    return llvm::formatv("mma = '{0}': use wgmma or mma.sync", c.mma);
   if (c.warps < 1 || c.warps > 16)
     return llvm::formatv("warps = {0}: use 1 to 16", c.warps);
+  if (c.mma == "wgmma") {
+    if (c.arch != "sm_90a")
+      return llvm::formatv("mma = wgmma needs sm_90a, not {0}: use mma = mma.sync", c.arch);
+    if (c.warps % 4 != 0 || c.blockM != 16 * c.warps)
+      return llvm::formatv("block_m = {0} with {1} warps: wgmma needs whole warpgroups (warps a "
+                           "multiple of 4) and block_m = 16 * warps",
+                           c.blockM, c.warps);
+    if (c.blockN % 32 != 0)
+      return llvm::formatv("block_n = {0}: wgmma needs a multiple of 32", c.blockN);
+    if (sig.q.headDim % 64 != 0 || sig.v.headDim % 64 != 0)
+      return llvm::formatv("head dims {0} and {1}: wgmma needs multiples of 64 (128-byte swizzled "
+                           "rows); use mma = mma.sync",
+                           sig.q.headDim, sig.v.headDim);
+  }
   if (c.blockM < 16 || c.blockM % (16 * c.warps) != 0)
     return llvm::formatv("block_m = {0} must be a positive multiple of 16 * warps = {1}", c.blockM,
                          16 * c.warps);
   if (c.blockN < 16 || c.blockN % 16 != 0 || c.blockN > 256)
     return llvm::formatv("block_n = {0} must be a multiple of 16 from 16 to 256", c.blockN);
-  if (c.stages != 1)
-    return llvm::formatv("stages = {0}: the mma.sync path keeps one K and one V tile (stages = 1)",
-                         c.stages);
+  if (c.stages != 1 && c.stages != 2)
+    return llvm::formatv("stages = {0}: use 1 or 2 K/V tile buffers", c.stages);
   if (c.headsPerTile < 1 || c.blockM % c.headsPerTile != 0)
     return llvm::formatv("heads_per_tile = {0} must divide block_m = {1}", c.headsPerTile, c.blockM);
   if (c.headsPerTile > 1 && (!sig.gqa || *sig.gqa % c.headsPerTile != 0))
@@ -71,8 +90,10 @@ std::optional<DType> attn::mmaType(const Signature &sig) {
 
 int64_t attn::sharedBytes(const KernelConfig &c, const Signature &sig) {
   int64_t dqk = roundUp16(sig.q.headDim), dv = roundUp16(sig.v.headDim);
-  int64_t bytes = c.blockM * rowStride(dqk) * 2 + c.blockN * rowStride(dqk) * 2 +
-                  c.blockN * rowStride(dv) * 2;
+  // wgmma: dense 128-byte swizzled rows, 1024-byte aligned in the kernel (hence 1024 spare).
+  bool wgmma = c.mma == "wgmma";
+  int64_t sqk = wgmma ? dqk : rowStride(dqk), sv = wgmma ? dv : rowStride(dv);
+  int64_t bytes = (wgmma ? 1024 : 0) + c.blockM * sqk * 2 + c.stages * c.blockN * (sqk + sv) * 2;
   if (isFP8(sig.q.dtype)) bytes += c.blockM * dqk;
   if (isFP8(sig.k.dtype)) bytes += c.blockN * dqk;
   if (isFP8(sig.v.dtype)) bytes += c.blockN * dv;

@@ -14,22 +14,29 @@ struct KernelConfig {
   int64_t blockM = 0;       ///< query rows per CTA (positions x packed heads)
   int64_t blockN = 0;       ///< keys per KV tile
   int64_t warps = 0;        ///< warps per CTA
-  int64_t stages = 0;       ///< K and V tile buffers (1: V(n) loads under Q.K(n), K(n+1) under P.V(n))
+  int64_t stages = 0;       ///< K and V tile buffers (1: V(n) loads under Q.K(n), K(n+1) under
+                            ///< P.V(n); 2: K(n+1) and V(n+1) load during all of tile n)
   int64_t headsPerTile = 1; ///< query heads of one GQA group packed into a CTA's rows
   std::string arch;         ///< sm_90a, sm_80, ...
+  std::string mma;          ///< "wgmma" (sm_90a warpgroup MMAs) or "mma.sync" (sm_80 and newer)
 };
 
 /// What a caller may choose; unset fields are attn-select-config's.
 struct ConfigOverrides {
   std::string arch = "sm_90a";
   std::optional<int64_t> blockM, blockN, warps, stages, headsPerTile;
+  std::optional<std::string> mma;
 };
 
-/// The config for a signature on an arch (mma.sync m16n8k16 tiles): 128 query rows on 4 warps,
-/// 32 rows per warp, so that each K/V fragment read from shared memory feeds two MMAs; keys per
-/// tile as many as fit the S and O fragments in 255 registers without spills (64 for head dims
-/// up to 64, 32 up to 128), 64 x 32 beyond; two CTAs per SM. The heads of a fixed GQA group
-/// (up to 8) share a CTA and its K/V tiles. Overrides replace any field.
+/// The config for a signature on an arch. On sm_90a with head dims that are multiples of 64 (up
+/// to 256): warpgroup MMAs (wgmma), 128 query rows on 8 warps (two warpgroups of 64 rows), 128
+/// keys per tile (64 beyond a head dim of 128, where O takes 128 registers), and two K/V stages
+/// so that tile n + 1 loads during all of tile n; one CTA per SM. Elsewhere mma.sync m16n8k16:
+/// 128 query rows on 4 warps, 32 rows per warp, so that each K/V fragment read from shared
+/// memory feeds two MMAs; keys per tile as many as fit the S and O fragments in 255 registers
+/// without spills (64 for head dims up to 64, 32 up to 128), 64 x 32 beyond; two CTAs per SM.
+/// The heads of a fixed GQA group (up to 8) share a CTA and its K/V tiles. Overrides replace
+/// any field.
 KernelConfig selectConfig(const Signature &sig, const ConfigOverrides &overrides);
 
 /// Why `config` cannot run `sig` (tile shapes the library cannot build), or empty.

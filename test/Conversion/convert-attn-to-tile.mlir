@@ -1,16 +1,19 @@
 // convert-attn-to-tile: the tile program of one CTA (KV loop bounds from the mask analysis,
-// async K/V loads, MMAs, score map, masking of non-full tiles, online softmax, epilogue).
+// async K/V loads, MMAs, score map, masking of non-full tiles, online softmax, epilogue). The
+// CHECK lines follow the mma.sync config with one K/V stage; STAGE2 the load schedule of two
+// stages (the sm_90a wgmma default).
 // RUN: split-file %s %t --leading-lines
-// RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-analyze-mask --attn-select-config --convert-attn-to-tile | FileCheck %s
-// RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-analyze-mask --attn-select-config --convert-attn-to-tile | attn-opt | FileCheck %s
-// RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-select-config --convert-attn-to-tile | FileCheck %s --check-prefix=NOANALYSIS
+// RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-analyze-mask --attn-select-config=mma=mma.sync --convert-attn-to-tile | FileCheck %s
+// RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-analyze-mask --attn-select-config=mma=mma.sync --convert-attn-to-tile | attn-opt | FileCheck %s
+// RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-analyze-mask --attn-select-config --convert-attn-to-tile | FileCheck %s --check-prefix=STAGE2
+// RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-select-config=mma=mma.sync --convert-attn-to-tile | FileCheck %s --check-prefix=NOANALYSIS
 // RUN: attn-opt %t/no-config.mlir --attn-fold-scales --attn-analyze-mask --convert-attn-to-tile -verify-diagnostics
 // RUN: attn-opt %t/no-config.mlir --attn-analyze-mask --attn-select-config --convert-attn-to-tile -verify-diagnostics
 
 //--- kernels.mlir
 // (a) causal bf16, head dim 128: 128 x 32 tiles on 4 warps; keys [0, q_last + 1) clamped to the sequence.
 // CHECK-LABEL: tile.kernel @causal
-// CHECK-SAME:  config {arch = "sm_90a", block_m = 128 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, stages = 1 : i64, warps = 4 : i64}
+// CHECK-SAME:  config {arch = "sm_90a", block_m = 128 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", stages = 1 : i64, warps = 4 : i64}
 // CHECK-SAME:  signature {k = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, params = [], q = #attn.tensor<bf16, 128>, v = #attn.tensor<bf16, 128>}
 // CHECK-NOT:   attn.kernel
 // CHECK:       %[[B:.*]], %[[QF:.*]], %[[QL:.*]], %[[KVLEN:.*]] = tile.cta_info
@@ -21,7 +24,8 @@
 // CHECK-NEXT:  %[[BN:.*]] = arith.constant 32 : i32
 // CHECK-NEXT:  %[[T:.*]] = arith.divsi %[[LO0]], %[[BN]] : i32
 // CHECK-NEXT:  %[[LO:.*]] = arith.muli %[[T]], %[[BN]] : i32
-// CHECK-NEXT:  tile.load_async "k"[%[[LO]]]
+// CHECK-NEXT:  %[[TRUE:.*]] = arith.constant true
+// CHECK-NEXT:  tile.load_async "k"[%[[LO]]] if %[[TRUE]]
 // CHECK-NEXT:  %[[Q:.*]] = tile.load_q : memref<128x128xbf16, 3>
 // CHECK-NEXT:  %[[M0:.*]] = tile.fill 0xFF800000 : vector<128xf32>
 // CHECK-NEXT:  %[[L0:.*]] = tile.fill 0.000000e+00 : vector<128xf32>
@@ -29,13 +33,15 @@
 // 1/sqrt(128) * log2(e): the identity score runs in base 2.
 // CHECK-NEXT:  %[[RS:.*]] = tile.score_scale 0.1275174308245{{[0-9]*}} q "none" k "none" : vector<128xf32>
 // CHECK-NEXT:  %[[R:.*]]:3 = scf.for %[[N0:.*]] = %[[LO]] to %[[HI]] step %[[BN]] iter_args(%[[M:.*]] = %[[M0]], %[[L:.*]] = %[[L0]], %[[A:.*]] = %[[A0]]) -> (vector<128xf32>, vector<128xf32>, vector<128x128xf32>) {{ *}}: i32 {
-// CHECK-NEXT:    %[[K:.*]] = tile.wait "k" : memref<32x128xbf16, 3>
-// CHECK-NEXT:    tile.load_async "v"[%[[N0]]]
+// One stage: V(n) loads under Q.K(n) once K(n) is in (no later load in flight).
+// CHECK-NEXT:    %[[NEXT:.*]] = arith.addi %[[N0]], %[[BN]] : i32
+// CHECK-NEXT:    %[[MORE:.*]] = arith.cmpi slt, %[[NEXT]], %[[HI]] : i32
+// CHECK-NEXT:    %[[K:.*]] = tile.wait "k"[%[[N0]]] pending 0 : memref<32x128xbf16, 3>
+// CHECK-NEXT:    tile.load_async "v"[%[[N0]]] if %[[TRUE]]
 // CHECK-NEXT:    %[[S0:.*]] = tile.mma_qk %[[Q]], %[[K]] : memref<128x128xbf16, 3>, memref<32x128xbf16, 3> -> vector<128x32xf32>
 // CHECK-NEXT:    %[[S1:.*]] = tile.scale_rows %[[S0]], %[[RS]] : vector<128x32xf32>, vector<128xf32>
 // kv_last = min(n0 + 32, kv_len) - 1; the tile is full when kv_last <= q_first.
-// CHECK-NEXT:    %[[END:.*]] = arith.addi %[[N0]], %[[BN]] : i32
-// CHECK-NEXT:    %[[END2:.*]] = arith.minsi %[[END]], %[[KVLEN]] : i32
+// CHECK-NEXT:    %[[END2:.*]] = arith.minsi %[[NEXT]], %[[KVLEN]] : i32
 // CHECK-NEXT:    %[[ONE2:.*]] = arith.constant 1 : i32
 // CHECK-NEXT:    %[[KVLAST:.*]] = arith.subi %[[END2]], %[[ONE2]] : i32
 // CHECK:         %[[FULL:.*]] = arith.cmpi sle, %[[KVLAST]], %[[QF]] : i32
@@ -55,18 +61,34 @@
 // CHECK-NEXT:    %[[P:.*]] = tile.exp2_sub %[[S2]], %[[MN]] : vector<128x32xf32>, vector<128xf32>
 // CHECK-NEXT:    %[[LN:.*]] = tile.row_sum %[[P]], %[[L]], %[[AL]] : vector<128x32xf32>, vector<128xf32>
 // CHECK-NEXT:    %[[AS:.*]] = tile.scale_rows %[[A]], %[[AL]] : vector<128x128xf32>, vector<128xf32>
-// CHECK-NEXT:    %[[V:.*]] = tile.wait "v" : memref<32x128xbf16, 3>
-// CHECK-NEXT:    %[[NEXT:.*]] = arith.addi %[[N0]], %[[BN]] : i32
-// CHECK-NEXT:    %[[MORE:.*]] = arith.cmpi slt, %[[NEXT]], %[[HI]] : i32
-// CHECK-NEXT:    scf.if %[[MORE]] {
-// CHECK-NEXT:      tile.load_async "k"[%[[NEXT]]]
-// CHECK-NEXT:    }
+// K(n + 1) loads under P.V(n), if there is one (else an empty group of copies).
+// CHECK-NEXT:    %[[V:.*]] = tile.wait "v"[%[[N0]]] pending 0 : memref<32x128xbf16, 3>
+// CHECK-NEXT:    tile.load_async "k"[%[[NEXT]]] if %[[MORE]]
 // CHECK-NEXT:    %[[AN:.*]] = tile.mma_pv %[[P]], %[[V]], %[[AS]] : vector<128x32xf32>, memref<32x128xbf16, 3>, vector<128x128xf32> -> vector<128x128xf32>
 // CHECK-NEXT:    scf.yield %[[MN]], %[[LN]], %[[AN]] : vector<128xf32>, vector<128xf32>, vector<128x128xf32>
 // CHECK-NEXT:  }
 // CHECK-NEXT:  tile.store_out %[[R]]#2, %[[R]]#1 v "none" : vector<128x128xf32>, vector<128xf32>
 // CHECK-NOT:   tile.store_lse
 // CHECK:       }
+
+// Two stages (sm_90a's default: wgmma, 128 x 128 tiles on 8 warps): K and V of the first tile
+// load under Q; K(n + 1) starts as soon as K(n) is in, V(n + 1) as soon as V(n) is, so each
+// wait allows the other operand's next load to stay in flight.
+// STAGE2-LABEL: tile.kernel @causal
+// STAGE2-SAME:  config {arch = "sm_90a", block_m = 128 : i64, block_n = 128 : i64, heads_per_tile = 1 : i64, mma = "wgmma", stages = 2 : i64, warps = 8 : i64}
+// STAGE2:       %[[TRUE:.*]] = arith.constant true
+// STAGE2-NEXT:  tile.load_async "k"[%[[LO:.*]]] if %[[TRUE]]
+// STAGE2-NEXT:  tile.load_async "v"[%[[LO]]] if %[[TRUE]]
+// STAGE2-NEXT:  %[[Q:.*]] = tile.load_q : memref<128x128xbf16, 3>
+// STAGE2:       scf.for %[[N0:[^ ]*]] = %[[LO]] to %[[HI:[^ ]*]] step
+// STAGE2-NEXT:    %[[NEXT:.*]] = arith.addi %[[N0]], %{{.*}} : i32
+// STAGE2-NEXT:    %[[MORE:.*]] = arith.cmpi slt, %[[NEXT]], %[[HI]] : i32
+// STAGE2-NEXT:    %[[K:.*]] = tile.wait "k"[%[[N0]]] pending 1 : memref<128x128xbf16, 3>
+// STAGE2-NEXT:    tile.load_async "k"[%[[NEXT]]] if %[[MORE]]
+// STAGE2-NEXT:    tile.mma_qk %[[Q]], %[[K]] : memref<128x128xbf16, 3>, memref<128x128xbf16, 3> -> vector<128x128xf32>
+// STAGE2:         %[[V:.*]] = tile.wait "v"[%[[N0]]] pending 1 : memref<128x128xbf16, 3>
+// STAGE2-NEXT:    tile.load_async "v"[%[[NEXT]]] if %[[MORE]]
+// STAGE2-NEXT:    tile.mma_pv %{{.*}}, %[[V]], %{{.*}} : vector<128x128xf32>, memref<128x128xbf16, 3>, vector<128x128xf32> -> vector<128x128xf32>
 
 // Without attn-analyze-mask: every key of the sequence, every tile masked.
 // NOANALYSIS-LABEL: tile.kernel @causal
@@ -136,7 +158,7 @@ attn.kernel @softcap attributes {gqa = 2 : i64, k = #attn.tensor<bf16, 128>, out
 // tile is full (scf.if on true) and the loop covers [0, kv_len).
 // Head dim 64: 128 x 64 tiles on 4 warps.
 // CHECK-LABEL: tile.kernel @per_token
-// CHECK-SAME:  config {arch = "sm_90a", block_m = 128 : i64, block_n = 64 : i64, heads_per_tile = 1 : i64, stages = 1 : i64, warps = 4 : i64}
+// CHECK-SAME:  config {arch = "sm_90a", block_m = 128 : i64, block_n = 64 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", stages = 1 : i64, warps = 4 : i64}
 // CHECK:       %[[RS:.*]] = tile.score_scale 0.1803368801111204{{[0-9]*}} q "none" k "none" : vector<128xf32>
 // CHECK:       scf.for %[[N0:[^ ]*]] =
 // CHECK:         %[[S0:.*]] = tile.mma_qk %{{.*}}, %{{.*}} : memref<128x64xbf16, 3>, memref<64x64xbf16, 3> -> vector<128x64xf32>
@@ -149,7 +171,7 @@ attn.kernel @softcap attributes {gqa = 2 : i64, k = #attn.tensor<bf16, 128>, out
 // CHECK-NEXT:    %{{.*}} = tile.row_sum %[[P]], %{{.*}}, %{{.*}} : vector<128x64xf32>, vector<128xf32>
 // CHECK-NEXT:    %{{.*}} = tile.scale_rows
 // CHECK-NEXT:    %[[PV:.*]] = tile.scale_cols %[[P]] by "v"[%[[N0]]] : vector<128x64xf32>
-// CHECK-NEXT:    %{{.*}} = tile.wait "v" : memref<64x64xbf16, 3>
+// CHECK-NEXT:    %{{.*}} = tile.wait "v"[%[[N0]]] pending 0 : memref<64x64xbf16, 3>
 // CHECK:         tile.mma_pv %[[PV]], %{{.*}}, %{{.*}} : vector<128x64xf32>, memref<64x64xbf16, 3>, vector<128x64xf32> -> vector<128x64xf32>
 // CHECK:       tile.store_out %{{.*}}, %{{.*}} v "none" : vector<128x64xf32>, vector<128xf32>
 attn.kernel @per_token attributes {k = #attn.tensor<f8E4M3FN, 64, per_token_head>, out = #attn.tensor<bf16, 64>, q = #attn.tensor<bf16, 64>, softmax_scale = 1.250000e-01 : f64, v = #attn.tensor<f8E4M3FN, 64, per_token_head>} score {

@@ -51,8 +51,8 @@ const Case kCases[] = {
     {"paged_decode_gqa", {3, 8, 2, 5, 130}}, {"paged_decode_gqa", {2, 4, 1, 77, 130}},
 };
 
-void expectPass(const Case &c, check::Device device, uint64_t seed) {
-  Compiled k(c.example);
+void expectPass(const Case &c, check::Device device, uint64_t seed, const CodegenOptions &options = {}) {
+  Compiled k(c.example, options);
   ASSERT_TRUE(k.kernel) << c.example << " did not compile";
   std::string log;
   llvm::raw_string_ostream os(log);
@@ -67,6 +67,20 @@ TEST(HostKernels, EveryExampleMatchesTheReference) {
   for (const Case &c : kCases) {
     SCOPED_TRACE(c.example);
     expectPass(c, check::Device::Host, 11);
+  }
+}
+
+TEST(HostKernels, TheMmaSyncConfigsMatchTheReference) {
+  // The default on sm_90a is wgmma with two K/V stages; the mma.sync configs with one and two
+  // stages follow other load schedules and tile shapes (the host keeps a buffer per stage, so
+  // a schedule that overwrote a tile still in use fails here).
+  for (int64_t stages : {1, 2}) {
+    CodegenOptions o;
+    o.mma = "mma.sync", o.stages = stages;
+    for (const Case &c : kCases) {
+      SCOPED_TRACE(std::string(c.example) + " stages " + std::to_string(stages));
+      expectPass(c, check::Device::Host, 17, o);
+    }
   }
 }
 

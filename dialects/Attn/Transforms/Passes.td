@@ -29,16 +29,19 @@ def AttnFoldScales : Pass<"attn-fold-scales", "::mlir::ModuleOp"> {
 def AttnSelectConfig : Pass<"attn-select-config", "::mlir::ModuleOp"> {
   let summary = "Choose tile sizes, warps, stages and GQA head packing for each kernel";
   let description = [{
-    Annotates every attn.kernel with a `config` dictionary for the arch: by head dim, 128 query
-    rows on 4 warps with 64 (d <= 64) or 32 (d <= 128) keys per tile, or 64 x 32 beyond; the query heads of a fixed GQA group (up to 8) packed into one CTA so they share
-    each K/V tile. Every option overrides its field; an illegal result is an error naming it.
+    Annotates every attn.kernel with a `config` dictionary for the arch. On sm_90a with head
+    dims that are multiples of 64: warpgroup MMAs, 128 query rows on 8 warps, 128 keys per tile
+    (64 beyond d = 128) and two K/V stages. Elsewhere mma.sync: by head dim, 128 query rows on
+    4 warps with 64 (d <= 64) or 32 (d <= 128) keys per tile, or 64 x 32 beyond, one stage. The
+    query heads of a fixed GQA group (up to 8) are packed into one CTA so they share each K/V
+    tile. Every option overrides its field; an illegal result is an error naming it.
 
     Before:
       attn.kernel @causal attributes {q = #attn.tensor<bf16, 128>, ...} ...
     After (--attn-select-config=arch=sm_90a):
       attn.kernel @causal attributes {config = {arch = "sm_90a", block_m = 128 : i64,
-        block_n = 32 : i64, heads_per_tile = 1 : i64, stages = 1 : i64, warps = 4 : i64},
-        q = #attn.tensor<bf16, 128>, ...} ...
+        block_n = 128 : i64, heads_per_tile = 1 : i64, mma = "wgmma", stages = 2 : i64,
+        warps = 8 : i64}, q = #attn.tensor<bf16, 128>, ...} ...
   }];
   let options = [
     Option<"arch", "arch", "std::string", "\"sm_90a\"", "target architecture (sm_80 ... sm_90a)">,
@@ -47,6 +50,7 @@ def AttnSelectConfig : Pass<"attn-select-config", "::mlir::ModuleOp"> {
     Option<"warps", "warps", "int64_t", "0", "warps per CTA (0: choose)">,
     Option<"stages", "stages", "int64_t", "0", "K/V tile buffers (0: choose)">,
     Option<"headsPerTile", "heads-per-tile", "int64_t", "0", "GQA heads per CTA (0: choose)">,
+    Option<"mma", "mma", "std::string", "\"\"", "wgmma or mma.sync (empty: choose)">,
   ];
 }
 

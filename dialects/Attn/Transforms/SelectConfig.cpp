@@ -27,6 +27,7 @@ mlir::FailureOr<mlir::DictionaryAttr> attn::selectKernelConfig(KernelOp kernel,
       b.getNamedAttr("block_m", b.getI64IntegerAttr(c.blockM)),
       b.getNamedAttr("block_n", b.getI64IntegerAttr(c.blockN)),
       b.getNamedAttr("heads_per_tile", b.getI64IntegerAttr(c.headsPerTile)),
+      b.getNamedAttr("mma", b.getStringAttr(c.mma)),
       b.getNamedAttr("stages", b.getI64IntegerAttr(c.stages)),
       b.getNamedAttr("warps", b.getI64IntegerAttr(c.warps)),
   });
@@ -42,6 +43,8 @@ KernelConfig attn::configFromAttr(mlir::DictionaryAttr attr) {
   c.stages = get("stages"), c.headsPerTile = get("heads_per_tile");
   if (auto s = attr.getAs<mlir::StringAttr>("arch"))
     c.arch = s.str();
+  if (auto s = attr.getAs<mlir::StringAttr>("mma"))
+    c.mma = s.str();
   return c;
 }
 
@@ -54,6 +57,8 @@ struct AttnSelectConfig : attn::impl::AttnSelectConfigBase<AttnSelectConfig> {
     auto set = [](std::optional<int64_t> &f, int64_t v) { if (v) f = v; };
     set(o.blockM, blockM), set(o.blockN, blockN), set(o.warps, warps), set(o.stages, stages);
     set(o.headsPerTile, headsPerTile);
+    if (!mma.empty())
+      o.mma = mma;
     getOperation().walk([&](KernelOp kernel) {
       mlir::FailureOr<mlir::DictionaryAttr> config = selectKernelConfig(kernel, o);
       if (failed(config))

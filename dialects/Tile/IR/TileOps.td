@@ -50,15 +50,24 @@ def Tile_LoadQOp : Tile_Op<"load_q"> {
 
 def Tile_LoadAsyncOp : Tile_Op<"load_async"> {
   let summary = "starts loading keys [n0, n0 + block_n) of k or v (zeros past the sequence)";
-  let arguments = (ins StrAttr:$operand, I32:$n0);
-  let assemblyFormat = "$operand `[` $n0 `]` attr-dict";
+  let description = [{
+    Copies into the tile buffer of stage (n0 / block_n) mod stages when `active`; either way it
+    closes one group of copies, so that the number of groups issued after any load is static
+    and a `tile.wait` can name it.
+  }];
+  let arguments = (ins StrAttr:$operand, I32:$n0, I1:$active);
+  let assemblyFormat = "$operand `[` $n0 `]` `if` $active attr-dict";
 }
 
 def Tile_WaitOp : Tile_Op<"wait"> {
   let summary = "waits for k's or v's tile, widening fp8 to the MMA type once per CTA";
-  let arguments = (ins StrAttr:$operand);
+  let description = [{
+    Waits until at most `pending` groups of loads issued after the one of keys [n0, n0 +
+    block_n) are still in flight (that one has then landed) and yields its buffer.
+  }];
+  let arguments = (ins StrAttr:$operand, I32:$n0, I64Attr:$pending);
   let results = (outs SmemTile:$tile);
-  let assemblyFormat = "$operand attr-dict `:` type($tile)";
+  let assemblyFormat = "$operand `[` $n0 `]` `pending` $pending attr-dict `:` type($tile)";
 }
 
 def Tile_MmaQKOp : Tile_Op<"mma_qk", [Pure]> {

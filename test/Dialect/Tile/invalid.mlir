@@ -4,7 +4,8 @@
 // A row vector where a register tile is required.
 tile.kernel @rank1_tile config {} signature {} {
   %p = tile.fill 0.0 : vector<64xf32>
-  %v = tile.wait "v" : memref<32x64xbf16, 3>
+  %c0 = arith.constant 0 : i32
+  %v = tile.wait "v"[%c0] pending 0 : memref<32x64xbf16, 3>
   %acc = tile.fill 0.0 : vector<64x64xf32>
   // expected-error @+1 {{'tile.mma_pv' op operand #0 must be vector of 32-bit float values of ranks 2, but got 'vector<64xf32>'}}
   %x = tile.mma_pv %p, %v, %acc : vector<64xf32>, memref<32x64xbf16, 3>, vector<64x64xf32> -> vector<64x64xf32>
@@ -79,8 +80,9 @@ tile.kernel @f32_smem config {} signature {} {
 // -----
 
 tile.kernel @rank3_smem config {} signature {} {
+  %c0 = arith.constant 0 : i32
   // expected-error @+1 {{'tile.wait' op result #0 must be 2D memref of bfloat16 type or 16-bit float values, but got 'memref<2x32x64xbf16, 3>'}}
-  %k = tile.wait "k" : memref<2x32x64xbf16, 3>
+  %k = tile.wait "k"[%c0] pending 0 : memref<2x32x64xbf16, 3>
 }
 
 // -----

@@ -1,10 +1,15 @@
 //===- Layout.h - Tile shapes and shared-memory layout of a config -*- C++ -*-===//
 //
-// Derived from a kernel's config struct C (BM, BN, WARPS, HPT, DQK, DV and the dtypes): head
-// dims padded to the MMA's k of 16, shared-memory row strides, and the byte offsets of the Q,
-// K and V tiles and of the raw FP8 staging buffers. Rows are padded to an odd number of 16-byte
-// chunks, so the 8 rows one ldmatrix phase reads fall in 8 different bank groups for any head
-// dim. The compiler computes the same total (C::SMEM_BYTES); a static_assert keeps them equal.
+// Derived from a kernel's config struct C (BM, BN, WARPS, HPT, STAGES, WGMMA, DQK, DV and the
+// dtypes): head dims padded to the MMA's k of 16, and where each 16-byte chunk of the Q tile,
+// the STAGES K and V tiles and the raw FP8 staging buffers lives in shared memory.
+//  - mma.sync: rows padded to an odd number of 16-byte chunks, so the 8 rows one ldmatrix
+//    phase reads fall in 8 different bank groups for any head dim.
+//  - wgmma: the canonical 128-byte-swizzled layout of the warpgroup MMAs: a tile of R rows is
+//    D / 64 panels of R rows x 128 bytes (64 columns), and chunk c of row r sits at chunk
+//    c ^ (r % 8) of its row, so that 8 consecutive rows hit 8 bank groups. The buffers are
+//    1024-byte aligned (the swizzle's period).
+// The compiler computes the same total (C::SMEM_BYTES); a static_assert keeps them equal.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTN_DEVICE_LAYOUT_H
@@ -23,21 +28,33 @@ template <class C> struct Layout {
   static constexpr int DQKP = (C::DQK + 15) / 16 * 16; ///< q/k head dim padded to the MMA's k
   static constexpr int DVP = (C::DV + 15) / 16 * 16;   ///< v head dim padded to 16 columns
   static constexpr int MT_PER_WARP = C::BM / (16 * C::WARPS); ///< 16-row MMA tiles per warp
-  static constexpr int stride(int d) { return ((d / 8) % 2 ? d / 8 : d / 8 + 1) * 8; }
+  static constexpr int stride(int d) {
+    return C::WGMMA ? d : ((d / 8) % 2 ? d / 8 : d / 8 + 1) * 8;
+  }
   static constexpr int SQ = stride(DQKP), SK = stride(DQKP), SV = stride(DVP); ///< elements
   static constexpr bool Q8 = IsFP8<typename C::QT>::value, K8 = IsFP8<typename C::KT>::value,
                         V8 = IsFP8<typename C::VT>::value;
-  // Byte offsets in dynamic shared memory (each a multiple of 16).
+  static constexpr int ALIGN = C::WGMMA ? 1024 : 16; ///< alignment of the tile buffers
+  // Byte offsets from the aligned base (each a multiple of ALIGN up to the raw buffers).
   static constexpr int Q_OFF = 0;
-  static constexpr int K_OFF = Q_OFF + C::BM * SQ * 2;
-  static constexpr int V_OFF = K_OFF + C::BN * SK * 2;
-  static constexpr int QRAW_OFF = V_OFF + C::BN * SV * 2;
+  static constexpr int K_OFF = Q_OFF + C::BM * SQ * 2, K_STAGE = C::BN * SK * 2;
+  static constexpr int V_OFF = K_OFF + C::STAGES * K_STAGE, V_STAGE = C::BN * SV * 2;
+  static constexpr int QRAW_OFF = V_OFF + C::STAGES * V_STAGE;
   static constexpr int KRAW_OFF = QRAW_OFF + (Q8 ? C::BM * DQKP : 0);
   static constexpr int VRAW_OFF = KRAW_OFF + (K8 ? C::BN * DQKP : 0);
-  static constexpr int BYTES = VRAW_OFF + (V8 ? C::BN * DVP : 0);
+  static constexpr int BYTES = (C::WGMMA ? 1024 : 0) + VRAW_OFF + (V8 ? C::BN * DVP : 0);
+
+  /// Byte offset of 16-byte chunk c of row r in a tile of ROWS rows of STRIDE elements.
+  template <int ROWS, int STRIDE> static constexpr int chunk(int r, int c) {
+    return C::WGMMA ? (c >> 3) * (ROWS * 128) + r * 128 + (((c & 7) ^ (r & 7)) << 4)
+                    : r * STRIDE * 2 + c * 16;
+  }
+
   static_assert(C::BM % (16 * C::WARPS) == 0, "BM must be a multiple of 16 * WARPS");
   static_assert(C::BN % 16 == 0, "BN must be a multiple of 16");
   static_assert(C::BM % C::HPT == 0, "BM must be a multiple of the packed heads");
+  static_assert(!C::WGMMA || (DQKP % 64 == 0 && DVP % 64 == 0 && C::BM == 16 * C::WARPS),
+                "wgmma tiles: head dims multiples of 64, 16 rows per warp");
   static_assert(C::SMEM_BYTES == BYTES, "the compiler's shared-memory size disagrees with the library's");
 };
 

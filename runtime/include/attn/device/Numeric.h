@@ -224,15 +224,15 @@ ATTN_FN float fexp2(float x) {
   asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));
   return r;
 }
-/// tanh in a few instructions (the softcap of every score): 1 - 2 / (1 + e^(2x)) with the
-/// hardware exp2, whose absolute error is about 1e-7; below |x| = 1/8, where that form
-/// cancels, the odd Taylor series to x^7 (relative error under 1e-8).
+/// tanh as one hardware instruction (the softcap of every score: anything more costs as much
+/// as the softmax's own exp2). tanh.approx.f32's relative error is about 2^-11 (PTX ISA), so a
+/// softcapped score cap * tanh(s / cap) is off by at most about cap * 2^-11 in absolute terms:
+/// below bf16's rounding of P (2^-8 relative) for |score| up to 8, about 6x it for a score
+/// saturated at cap = 50. docs/language.md, "Precision".
 ATTN_FN float m_tanh(float x) {
-  float x2 = x * x;
-  float series = x * (1.0f + x2 * (-0.333333333f + x2 * (0.133333333f + x2 * -0.053968254f)));
-  float e = fexp2(x * 2.88539008f); // e^(2x)
-  float big = 1.0f - __fdividef(2.0f, 1.0f + e);
-  return fabsf(x) < 0.125f ? series : big;
+  float y;
+  asm("tanh.approx.f32 %0, %1;" : "=f"(y) : "f"(x));
+  return y;
 }
 ATTN_FN float m_exp(float x) { return expf(x); }
 ATTN_FN float m_exp2(float x) { return exp2f(x); }

@@ -57,13 +57,15 @@ template <class C, int COLS> ATTN_FN Tile<C, COLS> scale(Tile<C, COLS> s, float 
   return s;
 }
 
-/// The score function over a tile: x = f(x, h, q_idx, kv_idx) for keys kv0 + col.
-template <class C, int COLS, class F>
+/// The score function over a tile: x = f(x, h, q_idx, kv_idx) for keys kv0 + col. GUARDED
+/// (a score function that reads params, which it may index by q_idx or kv_idx): f is not
+/// evaluated for rows past the sequence's queries or keys past its end, whose param reads
+/// would be out of bounds. Otherwise it runs everywhere: those scores are masked or never
+/// stored, and the tile needs no per-element test.
+template <bool GUARDED, class C, int COLS, class F>
 ATTN_FN Tile<C, COLS> map_scores(Tile<C, COLS> s, const Cta<C> &cta, int kv0, F f) {
-  // Rows past the sequence's queries and keys past its end are never stored or are masked:
-  // the score function (which may index params by q_idx or kv_idx) is not evaluated there.
   for_each(s, [&](float &x, int, int row, int col) {
-    if (cta.row_valid(row) && kv0 + col < cta.kv_len)
+    if (!GUARDED || (cta.row_valid(row) && kv0 + col < cta.kv_len))
       x = f(x, cta.row_head(row), cta.row_q_idx(row), kv0 + col);
   });
   return s;

@@ -2,11 +2,16 @@
 //
 // The GPU implementation of the tile API a generated kernel calls (TileHost.h is the same API
 // in plain C++). A CTA of C::WARPS warps computes a BM x BN score tile; warp w owns rows
-// [w * MTW * 16, (w + 1) * MTW * 16) as MTW 16-row tiles of mma.sync.m16n8k16 fragments (sm80+).
-// K and V tiles are shared by all warps (and by the HPT query heads packed into the rows). Q
-// stays in shared memory and is read with ldmatrix per k-step, K with ldmatrix, V with
-// ldmatrix.trans; P is reused from the score accumulators as the A operand of P.V without a
-// trip through shared memory (the C fragment of two n8 tiles is the A fragment of one k16 step).
+// [w * MTW * 16, (w + 1) * MTW * 16) as MTW 16-row tiles in the layout of mma.sync's m16n8
+// C fragments. K and V tiles are shared by all warps (and by the HPT query heads packed into
+// the rows); with STAGES = 2 each has two buffers, picked by the tile's index. Two MMA paths:
+//  - mma.sync.m16n8k16 (sm80+): Q stays in shared memory and is read with ldmatrix per
+//    k-step, K with ldmatrix, V with ldmatrix.trans.
+//  - wgmma (sm_90a, C::WGMMA): each warpgroup (4 warps, 64 rows) issues m64nNk16 MMAs that
+//    read Q and K straight from 128-byte-swizzled shared memory, and V transposed by the
+//    hardware; MTW = 1, and the accumulators have the same per-thread layout as above.
+// Both reuse P from the score accumulators as the A operand of P.V without a trip through
+// shared memory (the C fragment of two n8 tiles is the A fragment of one k16 step).
 // Loads are cp.async with zero fill past the ends; FP8 tiles land raw in a staging buffer and
 // the whole CTA converts them once to the MMA type (exact: e4m3 and e5m2 are subsets of bf16
 // and f16), so each element is converted once per CTA, not once per warp.
@@ -17,6 +22,7 @@
 
 #include "Cta.h"
 #include "Layout.h"
+#include "Wgmma.h"
 
 namespace attn {
 namespace dev {
@@ -38,7 +44,27 @@ template <int BYTES> ATTN_FN void cp_async(void *dst, const void *src, bool vali
 }
 ATTN_FN void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
 ATTN_FN void cp_async_wait_all() { asm volatile("cp.async.wait_all;\n" ::: "memory"); }
+/// Waits until at most N of this thread's groups of copies are in flight.
+template <int N> ATTN_FN void cp_async_wait() { asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory"); }
 ATTN_FN void cta_sync() { __syncthreads(); }
+/// Orders this thread's generic-proxy writes to shared memory (cp.async, stores) before later
+/// reads by the async proxy (wgmma operands).
+ATTN_FN void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
+
+ATTN_FN void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
+ATTN_FN void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
+ATTN_FN void wgmma_wait_all() { asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory"); }
+/// Keeps the compiler from moving accesses of wgmma accumulators across the fences and waits.
+template <int R> ATTN_FN void fence_regs(float (&d)[R][4]) {
+  ATTN_UNROLL for (int i = 0; i < R; ++i)
+    ATTN_UNROLL for (int j = 0; j < 4; ++j) asm volatile("" : "+f"(d[i][j])::"memory");
+}
+/// A wgmma shared-memory matrix descriptor with 128-byte swizzling: the operand's start
+/// address, leading and stride byte offsets (see Layout.h for the layout).
+ATTN_FN u64 wgmma_desc(u32 addr, u32 lbo, u32 sbo) {
+  return u64((addr & 0x3FFFF) >> 4) | (u64((lbo >> 4) & 0x3FFF) << 16) |
+         (u64((sbo >> 4) & 0x3FFF) << 32) | (1ull << 62);
+}
 
 ATTN_FN void ldmatrix_x4(u32 (&r)[4], const void *p) {
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
@@ -161,31 +187,38 @@ template <class C, int COLS, bool MAX> ATTN_FN void row_reduce(float (&out)[Rows
 // ---- shared-memory tiles and loads --------------------------------------------------------
 
 template <class C> struct Smem {
-  u8 *base;
+  u8 *base; ///< aligned to Layout<C>::ALIGN
   ATTN_FN u16 *q() const { return reinterpret_cast<u16 *>(base + Layout<C>::Q_OFF); }
-  ATTN_FN u16 *k() const { return reinterpret_cast<u16 *>(base + Layout<C>::K_OFF); }
-  ATTN_FN u16 *v() const { return reinterpret_cast<u16 *>(base + Layout<C>::V_OFF); }
+  ATTN_FN u16 *k(int stage) const { return reinterpret_cast<u16 *>(base + Layout<C>::K_OFF + stage * Layout<C>::K_STAGE); }
+  ATTN_FN u16 *v(int stage) const { return reinterpret_cast<u16 *>(base + Layout<C>::V_OFF + stage * Layout<C>::V_STAGE); }
   ATTN_FN u8 *raw(int off) const { return base + off; }
 };
 
-/// Issues cp.async copies of NROWS rows of ROWBYTES bytes into shared rows DST_STRIDE bytes
-/// apart; row r comes from src(r), or is zero-filled when src(r) is null.
-template <class C, int NROWS, int ROWBYTES, int DST_STRIDE, class Src>
+/// The buffer of the K/V tile of keys [n0, n0 + BN).
+template <class C> ATTN_FN int stage_of(int n0) { return (n0 / C::BN) % C::STAGES; }
+
+/// Issues cp.async copies of NROWS rows of ROWBYTES bytes; row r comes from src(r), or is
+/// zero-filled when src(r) is null. SWIZZLED: into the MMA tile of Layout<C>::chunk (ROWS rows
+/// of STRIDE elements), else into plain rows DST_STRIDE bytes apart (the fp8 staging buffers).
+template <class C, int NROWS, int ROWBYTES, bool SWIZZLED, int DST_STRIDE, class Src>
 ATTN_FN void copy_rows_async(u8 *dst, Src src) {
   constexpr int CH = ROWBYTES % 16 == 0 ? 16 : 8, PER_ROW = ROWBYTES / CH, TOTAL = NROWS * PER_ROW;
   constexpr int THREADS = C::WARPS * 32, ITERS = (TOTAL + THREADS - 1) / THREADS;
+  static_assert(!SWIZZLED || CH == 16 || !C::WGMMA, "swizzled rows are whole 16-byte chunks");
   ATTN_UNROLL for (int it = 0; it < ITERS; ++it) {
     int i = it * THREADS + int(threadIdx.x);
     if (TOTAL % THREADS == 0 || i < TOTAL) {
       int r = i / PER_ROW, c = i % PER_ROW;
       const u8 *p = src(r);
-      cp_async<CH>(dst + r * DST_STRIDE + c * CH, p ? p + c * CH : dst /*unused*/, p != nullptr);
+      int off = SWIZZLED && CH == 16 ? Layout<C>::template chunk<NROWS, DST_STRIDE / 2>(r, c)
+                                     : r * DST_STRIDE + c * CH;
+      cp_async<CH>(dst + off, p ? p + c * CH : dst /*unused*/, p != nullptr);
     }
   }
 }
 
-/// Converts NROWS x D fp8 codes (rows RAW_STRIDE bytes apart) to the MMA type in shared rows
-/// of STRIDE elements; every thread takes groups of 8.
+/// Converts NROWS x D fp8 codes (rows RAW_STRIDE bytes apart) to the MMA type in the shared
+/// tile of NROWS rows of STRIDE elements; every thread takes groups of 8 (one 16-byte chunk).
 template <class C, class T, int NROWS, int D, int RAW_STRIDE, int STRIDE>
 ATTN_FN void widen_rows(u16 *dst, const u8 *raw) {
   constexpr int G = D / 8, TOTAL = NROWS * G, THREADS = C::WARPS * 32;
@@ -200,12 +233,13 @@ ATTN_FN void widen_rows(u16 *dst, const u8 *raw) {
       o.y = Widen2<T, typename C::MT>::run(u16(w.x >> 16));
       o.z = Widen2<T, typename C::MT>::run(u16(w.y & 0xFFFF));
       o.w = Widen2<T, typename C::MT>::run(u16(w.y >> 16));
-      *reinterpret_cast<uint4 *>(dst + r * STRIDE + g * 8) = o;
+      *reinterpret_cast<uint4 *>(reinterpret_cast<u8 *>(dst) + Layout<C>::template chunk<NROWS, STRIDE>(r, g)) = o;
     }
   }
 }
 
-/// Zeroes the padding columns [D, DP) of a shared tile once (loads never write them).
+/// Zeroes the padding columns [D, DP) of a shared tile once (loads never write them; the
+/// wgmma path has none).
 template <class C, int NROWS, int D, int DP, int STRIDE> ATTN_FN void zero_pad(u16 *dst) {
   constexpr int PAD = DP - D > 0 ? DP - D : 1;
   if (D < DP)
@@ -213,21 +247,23 @@ template <class C, int NROWS, int D, int DP, int STRIDE> ATTN_FN void zero_pad(u
       dst[(i / PAD) * STRIDE + D + i % PAD] = 0;
 }
 
-/// One operand's tile: starts the copies of rows (async) and finishes them (wait, widen, sync).
+/// One operand's tile: starts the copies of rows (async, one group) and finishes them (wait
+/// until at most PENDING later groups are in flight, widen, make visible to the MMAs).
 template <class C, class T, int NROWS, int D, int DP, int STRIDE, int RAW_OFF> struct TileLoader {
   template <class Src> ATTN_FN static void start(const Smem<C> &sm, u16 *dst, Src src) {
     if constexpr (IsFP8<T>::value)
-      copy_rows_async<C, NROWS, D, DP>(sm.raw(RAW_OFF), src);
+      copy_rows_async<C, NROWS, D, false, DP>(sm.raw(RAW_OFF), src);
     else
-      copy_rows_async<C, NROWS, D * 2, STRIDE * 2>(reinterpret_cast<u8 *>(dst), src);
-    cp_async_commit();
+      copy_rows_async<C, NROWS, D * 2, true, STRIDE * 2>(reinterpret_cast<u8 *>(dst), src);
   }
-  ATTN_FN static void finish(const Smem<C> &sm, u16 *dst) {
-    cp_async_wait_all();
+  template <int PENDING> ATTN_FN static void finish(const Smem<C> &sm, u16 *dst) {
+    cp_async_wait<PENDING>();
     if constexpr (IsFP8<T>::value) {
       cta_sync();
       widen_rows<C, T, NROWS, D, DP, STRIDE>(dst, sm.raw(RAW_OFF));
     }
+    if constexpr (C::WGMMA)
+      fence_proxy_async();
     cta_sync();
   }
 };
@@ -236,49 +272,63 @@ template <class C> using QLoader = TileLoader<C, typename C::QT, C::BM, C::DQK, 
 template <class C> using KLoader = TileLoader<C, typename C::KT, C::BN, C::DQK, Layout<C>::DQKP, Layout<C>::SK, Layout<C>::KRAW_OFF>;
 template <class C> using VLoader = TileLoader<C, typename C::VT, C::BN, C::DV, Layout<C>::DVP, Layout<C>::SV, Layout<C>::VRAW_OFF>;
 
-/// Shared memory of the kernel; zeroes head-dim padding. Call once, before any load.
+/// Shared memory of the kernel, aligned for its layout; zeroes head-dim padding. Call once,
+/// before any load.
 template <class C> ATTN_FN Smem<C> smem_init(u8 *base) {
-  Smem<C> sm{base};
+  constexpr u32 A = Layout<C>::ALIGN;
+  Smem<C> sm{base + ((A - (smem_u32(base) & (A - 1))) & (A - 1))};
   zero_pad<C, C::BM, C::DQK, Layout<C>::DQKP, Layout<C>::SQ>(sm.q());
-  zero_pad<C, C::BN, C::DQK, Layout<C>::DQKP, Layout<C>::SK>(sm.k());
-  zero_pad<C, C::BN, C::DV, Layout<C>::DVP, Layout<C>::SV>(sm.v());
+  ATTN_UNROLL for (int s = 0; s < C::STAGES; ++s) {
+    zero_pad<C, C::BN, C::DQK, Layout<C>::DQKP, Layout<C>::SK>(sm.k(s));
+    zero_pad<C, C::BN, C::DV, Layout<C>::DVP, Layout<C>::SV>(sm.v(s));
+  }
   return sm;
 }
 
-/// Loads the query tile (rows past the sequence are zeros) and waits for it.
-template <class C> ATTN_FN void load_q(const Cta<C> &cta, const Smem<C> &sm) {
+/// Loads the query tile (rows past the sequence are zeros), waits for it (and for every load
+/// before it) and returns it.
+template <class C> ATTN_FN const u16 *load_q(const Cta<C> &cta, const Smem<C> &sm) {
   const u8 *q = static_cast<const u8 *>(cta.a.q.data);
   QLoader<C>::start(sm, sm.q(), [&](int r) -> const u8 * {
     return cta.row_valid(r) ? q + cta.q_offset(cta.a.q, cta.row_pos(r), cta.row_head(r)) * sizeof(typename C::QT) : nullptr;
   });
-  QLoader<C>::finish(sm, sm.q());
+  cp_async_commit();
+  QLoader<C>::template finish<0>(sm, sm.q());
+  return sm.q();
 }
 
-/// Starts loading keys [n0, n0 + BN) of k (which = 0) or v (which = 1); keys past the
-/// sequence are zeros.
-template <class C, int WHICH> ATTN_FN void load_kv_async(const Cta<C> &cta, const Smem<C> &sm, int n0) {
-  const TensorArg &t = WHICH == 0 ? cta.a.k : cta.a.v;
-  const u8 *base = static_cast<const u8 *>(t.data);
-  auto src = [&](int r) -> const u8 * {
-    int kv = n0 + r;
-    return kv < cta.kv_len ? base + cta.kv_offset(t, kv) * (WHICH == 0 ? sizeof(typename C::KT) : sizeof(typename C::VT)) : nullptr;
-  };
-  if constexpr (WHICH == 0)
-    KLoader<C>::start(sm, sm.k(), src);
-  else
-    VLoader<C>::start(sm, sm.v(), src);
+/// Starts loading keys [n0, n0 + BN) of k (which = 0) or v (which = 1) into their stage's
+/// buffer when `active` (keys past the sequence are zeros); closes a group of copies either way.
+template <class C, int WHICH> ATTN_FN void load_kv_async(const Cta<C> &cta, const Smem<C> &sm, int n0, bool active) {
+  if (active) {
+    const TensorArg &t = WHICH == 0 ? cta.a.k : cta.a.v;
+    const u8 *base = static_cast<const u8 *>(t.data);
+    auto src = [&](int r) -> const u8 * {
+      int kv = n0 + r;
+      return kv < cta.kv_len ? base + cta.kv_offset(t, kv) * (WHICH == 0 ? sizeof(typename C::KT) : sizeof(typename C::VT)) : nullptr;
+    };
+    if constexpr (WHICH == 0)
+      KLoader<C>::start(sm, sm.k(stage_of<C>(n0)), src);
+    else
+      VLoader<C>::start(sm, sm.v(stage_of<C>(n0)), src);
+  }
+  cp_async_commit();
 }
-template <class C, int WHICH> ATTN_FN void wait_kv(const Smem<C> &sm) {
+/// Waits for the tile of keys [n0, n0 + BN) of k or v, PENDING later groups being allowed in
+/// flight, and returns its buffer.
+template <class C, int WHICH, int PENDING> ATTN_FN const u16 *wait_kv(const Smem<C> &sm, int n0) {
+  u16 *dst = WHICH == 0 ? sm.k(stage_of<C>(n0)) : sm.v(stage_of<C>(n0));
   if constexpr (WHICH == 0)
-    KLoader<C>::finish(sm, sm.k());
+    KLoader<C>::template finish<PENDING>(sm, dst);
   else
-    VLoader<C>::finish(sm, sm.v());
+    VLoader<C>::template finish<PENDING>(sm, dst);
+  return dst;
 }
 
-// ---- MMAs -------------------------------------------------------------------------------
+// ---- MMAs: mma.sync ---------------------------------------------------------------------
 
 /// s = Q K^T for the current K tile.
-template <class C> ATTN_FN void mma_qk(Tile<C, C::BN> &s, const Smem<C> &sm) {
+template <class C> ATTN_FN void mma_qk_sync(Tile<C, C::BN> &s, const u16 *q, const u16 *k) {
   using L = Layout<C>;
   constexpr int MTW = L::MT_PER_WARP;
   const int lane = lane_id(), row0 = warp_id() * MTW * 16;
@@ -289,12 +339,12 @@ template <class C> ATTN_FN void mma_qk(Tile<C, C::BN> &s, const Smem<C> &sm) {
     u32 a[MTW][4];
     ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt) {
       int row = row0 + mt * 16 + (lane & 7) + ((lane >> 3) & 1) * 8, col = ks * 16 + (lane >> 4) * 8;
-      ldmatrix_x4(a[mt], sm.q() + row * L::SQ + col);
+      ldmatrix_x4(a[mt], q + row * L::SQ + col);
     }
     ATTN_UNROLL for (int np = 0; np < C::BN / 16; ++np) {
       u32 b[4];
       int row = np * 16 + (lane & 7) + ((lane >> 4) << 3), col = ks * 16 + ((lane >> 3) & 1) * 8;
-      ldmatrix_x4(b, sm.k() + row * L::SK + col);
+      ldmatrix_x4(b, k + row * L::SK + col);
       ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt) {
         Mma<typename C::MT>::run(s.x[mt][2 * np], a[mt], b[0], b[1]);
         Mma<typename C::MT>::run(s.x[mt][2 * np + 1], a[mt], b[2], b[3]);
@@ -303,29 +353,78 @@ template <class C> ATTN_FN void mma_qk(Tile<C, C::BN> &s, const Smem<C> &sm) {
   }
 }
 
+/// P's A fragments of k-step ks (16 keys) of 16-row tile mt, rounded to the MMA type.
+template <class C> ATTN_FN void p_fragment(u32 (&a)[4], const Tile<C, C::BN> &p, int mt, int ks) {
+  a[0] = pack2<typename C::MT>(p.x[mt][2 * ks][0], p.x[mt][2 * ks][1]);
+  a[1] = pack2<typename C::MT>(p.x[mt][2 * ks][2], p.x[mt][2 * ks][3]);
+  a[2] = pack2<typename C::MT>(p.x[mt][2 * ks + 1][0], p.x[mt][2 * ks + 1][1]);
+  a[3] = pack2<typename C::MT>(p.x[mt][2 * ks + 1][2], p.x[mt][2 * ks + 1][3]);
+}
+
 /// o += P V for the current V tile; P is rounded to the MMA type.
-template <class C> ATTN_FN void mma_pv(Tile<C, Layout<C>::DVP> &o, const Tile<C, C::BN> &p, const Smem<C> &sm) {
+template <class C> ATTN_FN void mma_pv_sync(Tile<C, Layout<C>::DVP> &o, const Tile<C, C::BN> &p, const u16 *v) {
   using L = Layout<C>;
   constexpr int MTW = L::MT_PER_WARP;
   const int lane = lane_id();
   ATTN_UNROLL for (int ks = 0; ks < C::BN / 16; ++ks) {
     u32 a[MTW][4];
-    ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt) {
-      a[mt][0] = pack2<typename C::MT>(p.x[mt][2 * ks][0], p.x[mt][2 * ks][1]);
-      a[mt][1] = pack2<typename C::MT>(p.x[mt][2 * ks][2], p.x[mt][2 * ks][3]);
-      a[mt][2] = pack2<typename C::MT>(p.x[mt][2 * ks + 1][0], p.x[mt][2 * ks + 1][1]);
-      a[mt][3] = pack2<typename C::MT>(p.x[mt][2 * ks + 1][2], p.x[mt][2 * ks + 1][3]);
-    }
+    ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt) p_fragment<C>(a[mt], p, mt, ks);
     ATTN_UNROLL for (int dp = 0; dp < L::DVP / 16; ++dp) {
       u32 b[4];
       int row = ks * 16 + (lane & 7) + ((lane >> 3) & 1) * 8, col = dp * 16 + (lane >> 4) * 8;
-      ldmatrix_x4_trans(b, sm.v() + row * L::SV + col);
+      ldmatrix_x4_trans(b, v + row * L::SV + col);
       ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt) {
         Mma<typename C::MT>::run(o.x[mt][2 * dp], a[mt], b[0], b[1]);
         Mma<typename C::MT>::run(o.x[mt][2 * dp + 1], a[mt], b[2], b[3]);
       }
     }
   }
+}
+
+// ---- MMAs: wgmma ------------------------------------------------------------------------
+
+/// s = Q K^T: per k-step of 16 columns one m64nBNk16 of the warpgroup's 64 Q rows (K-major) by
+/// the BN K rows (K-major). A k-step advances 32 bytes inside a 128-byte panel row, a panel
+/// is 64 columns; 8-row groups are 1024 bytes apart.
+template <class C> ATTN_FN void mma_qk_wgmma(Tile<C, C::BN> &s, const u16 *q, const u16 *k) {
+  const u32 qa = smem_u32(q) + (warp_id() / 4) * 64 * 128, kb = smem_u32(k);
+  wgmma_fence();
+  ATTN_UNROLL for (int ks = 0; ks < Layout<C>::DQKP / 16; ++ks) {
+    u32 off = (ks % 4) * 32;
+    Wgmma<typename C::MT, C::BN>::ss(s.x[0], wgmma_desc(qa + (ks / 4) * C::BM * 128 + off, 16, 1024),
+                                     wgmma_desc(kb + (ks / 4) * C::BN * 128 + off, 16, 1024), ks > 0);
+  }
+  wgmma_commit();
+  wgmma_wait_all();
+  fence_regs(s.x[0]);
+}
+
+/// o += P V: per k-step of 16 keys one m64nDVk16 with P from registers and V MN-major (d
+/// contiguous): 64-column panels BN * 128 bytes apart (leading offset), 8-key groups 1024.
+template <class C> ATTN_FN void mma_pv_wgmma(Tile<C, Layout<C>::DVP> &o, const Tile<C, C::BN> &p, const u16 *v) {
+  u32 a[C::BN / 16][4];
+  ATTN_UNROLL for (int ks = 0; ks < C::BN / 16; ++ks) p_fragment<C>(a[ks], p, 0, ks);
+  const u32 vb = smem_u32(v);
+  fence_regs(o.x[0]);
+  wgmma_fence();
+  ATTN_UNROLL for (int ks = 0; ks < C::BN / 16; ++ks)
+    Wgmma<typename C::MT, Layout<C>::DVP>::rs(o.x[0], a[ks], wgmma_desc(vb + ks * 16 * 128, C::BN * 128, 1024), 1);
+  wgmma_commit();
+  wgmma_wait_all();
+  fence_regs(o.x[0]);
+}
+
+template <class C> ATTN_FN void mma_qk(Tile<C, C::BN> &s, const u16 *q, const u16 *k) {
+  if constexpr (C::WGMMA)
+    mma_qk_wgmma<C>(s, q, k);
+  else
+    mma_qk_sync<C>(s, q, k);
+}
+template <class C> ATTN_FN void mma_pv(Tile<C, Layout<C>::DVP> &o, const Tile<C, C::BN> &p, const u16 *v) {
+  if constexpr (C::WGMMA)
+    mma_pv_wgmma<C>(o, p, v);
+  else
+    mma_pv_sync<C>(o, p, v);
 }
 
 } // namespace dev

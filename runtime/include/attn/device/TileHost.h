@@ -50,12 +50,15 @@ template <class C, int COLS, bool MAX> inline void row_reduce(float (&out)[C::BM
 
 inline void cta_sync() {}
 
-/// Widened MMA-type tiles, as floats (each exactly a value of C::MT).
+/// Widened MMA-type tiles, as floats (each exactly a value of C::MT), with the GPU's stages.
 template <class C> struct Smem {
   float q[C::BM][Layout<C>::DQKP];
-  float k[C::BN][Layout<C>::DQKP];
-  float v[C::BN][Layout<C>::DVP];
+  float k[C::STAGES][C::BN][Layout<C>::DQKP];
+  float v[C::STAGES][C::BN][Layout<C>::DVP];
 };
+template <class C> using QTile = const float (*)[Layout<C>::DQKP];
+template <class C> using KTile = const float (*)[Layout<C>::DQKP];
+template <class C> using VTile = const float (*)[Layout<C>::DVP];
 
 template <class C> inline Smem<C> *smem_init(u8 *base) {
   auto *sm = reinterpret_cast<Smem<C> *>(base);
@@ -63,21 +66,28 @@ template <class C> inline Smem<C> *smem_init(u8 *base) {
   return sm;
 }
 
+template <class C> inline int stage_of(int n0) { return (n0 / C::BN) % C::STAGES; }
+
 /// Reads a row of D values of T at p into dst as MMA-type values (zeros when p is null).
 template <class C, class T, int D> inline void read_row(float *dst, const u8 *p) {
   for (int d = 0; d < D; ++d)
     dst[d] = p ? to_float(narrow<typename C::MT>(to_float(reinterpret_cast<const T *>(p)[d]))) : 0.0f;
 }
 
-template <class C> inline void load_q(const Cta<C> &cta, Smem<C> *sm) {
+template <class C> inline QTile<C> load_q(const Cta<C> &cta, Smem<C> *sm) {
   const u8 *q = static_cast<const u8 *>(cta.a.q.data);
   for (int r = 0; r < C::BM; ++r)
     read_row<C, typename C::QT, C::DQK>(
         sm->q[r], cta.row_valid(r)
                       ? q + cta.q_offset(cta.a.q, cta.row_pos(r), cta.row_head(r)) * sizeof(typename C::QT)
                       : nullptr);
+  return sm->q;
 }
-template <class C, int WHICH> inline void load_kv_async(const Cta<C> &cta, Smem<C> *sm, int n0) {
+/// Loads at once (the GPU's copies are asynchronous), into the stage's buffer as on the GPU,
+/// so that a schedule that overwrote a buffer still in use would give wrong results here too.
+template <class C, int WHICH> inline void load_kv_async(const Cta<C> &cta, Smem<C> *sm, int n0, bool active) {
+  if (!active)
+    return;
   using T = typename std::conditional<WHICH == 0, typename C::KT, typename C::VT>::type;
   const TensorArg &t = WHICH == 0 ? cta.a.k : cta.a.v;
   const u8 *base = static_cast<const u8 *>(t.data);
@@ -85,23 +95,28 @@ template <class C, int WHICH> inline void load_kv_async(const Cta<C> &cta, Smem<
     int kv = n0 + r;
     const u8 *p = kv < cta.kv_len ? base + cta.kv_offset(t, kv) * sizeof(T) : nullptr;
     if constexpr (WHICH == 0)
-      read_row<C, T, C::DQK>(sm->k[r], p);
+      read_row<C, T, C::DQK>(sm->k[stage_of<C>(n0)][r], p);
     else
-      read_row<C, T, C::DV>(sm->v[r], p);
+      read_row<C, T, C::DV>(sm->v[stage_of<C>(n0)][r], p);
   }
 }
-template <class C, int WHICH> inline void wait_kv(Smem<C> *) {}
+template <class C, int WHICH, int PENDING> inline auto wait_kv(Smem<C> *sm, int n0) {
+  if constexpr (WHICH == 0)
+    return KTile<C>(sm->k[stage_of<C>(n0)]);
+  else
+    return VTile<C>(sm->v[stage_of<C>(n0)]);
+}
 
-template <class C> inline void mma_qk(Tile<C, C::BN> &s, const Smem<C> *sm) {
+template <class C> inline void mma_qk(Tile<C, C::BN> &s, QTile<C> q, KTile<C> k) {
   for (int r = 0; r < C::BM; ++r)
     for (int c = 0; c < C::BN; ++c) {
       float acc = 0;
       for (int d = 0; d < Layout<C>::DQKP; ++d)
-        acc += sm->q[r][d] * sm->k[c][d];
+        acc += q[r][d] * k[c][d];
       s.x[r][c] = acc;
     }
 }
-template <class C> inline void mma_pv(Tile<C, Layout<C>::DVP> &o, const Tile<C, C::BN> &p, const Smem<C> *sm) {
+template <class C> inline void mma_pv(Tile<C, Layout<C>::DVP> &o, const Tile<C, C::BN> &p, VTile<C> v) {
   for (int r = 0; r < C::BM; ++r) {
     float pr[C::BN];
     for (int j = 0; j < C::BN; ++j)
@@ -109,7 +124,7 @@ template <class C> inline void mma_pv(Tile<C, Layout<C>::DVP> &o, const Tile<C, 
     for (int d = 0; d < Layout<C>::DVP; ++d) {
       float acc = o.x[r][d];
       for (int j = 0; j < C::BN; ++j)
-        acc += pr[j] * sm->v[j][d];
+        acc += pr[j] * v[j][d];
       o.x[r][d] = acc;
     }
   }
