@@ -3,7 +3,7 @@
 FlexAttention with the same modifications, then TFLOP/s of DESIGN.md section 8's shapes (B*S =
 16k tokens, 2048 hidden; D = 128 and 64) for attn, SDPA (flash, cuDNN) and FlexAttention.
 
-    PYTHONPATH=python ATTN_LIBRARY=build/lib/libattn.so python3 bench/bench.py [--quick] [--out F]
+    PYTHONPATH=python ATTN_LIBRARY=build/lib/libattn.so python3 bench/bench.py [--quick] [--only V,..] [--out F]
 
 FLOPs count only unmasked (query, key) pairs: 4 * B * H * D * pairs (causal: S(S+1)/2 pairs).
 """
@@ -160,7 +160,7 @@ def pairs(S, mask):
     return S * (S + 1) // 2
 
 
-def benchmark(rows, seqs, dims):
+def benchmark(rows, seqs, dims, only=None):
     for D in dims:
         for S in seqs:
             H, B = 2048 // D, max(1, 16384 // S)
@@ -186,6 +186,8 @@ def benchmark(rows, seqs, dims):
                         "k: f8e4m3[128] scale per_head; v: f8e4m3[128] scale per_tensor;"),
                      {"k_scale": ks, "v_scale": vs}, (k8, v8))]
             for name, mask, text, kw, kv8 in variants:
+                if only and name not in only:
+                    continue
                 flops = 4 * B * H * D * pairs(S, mask)
                 kernel = attn.compile(text)
                 kk, vv = kv8 if kv8 else (k, v)
@@ -231,6 +233,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="S = 1k and 4k only")
     ap.add_argument("--no-bench", action="store_true")
+    ap.add_argument("--only", help="comma-separated variants to time (e.g. causal,causal+fp8kv)")
     ap.add_argument("--out", default="bench.json")
     a = ap.parse_args()
     print(torch.__version__, torch.cuda.get_device_name(), flush=True)
@@ -239,7 +242,8 @@ def main():
     check_examples(rows["examples"])
     if not a.no_bench:
         print("TFLOP/s (B*S = 16k tokens, 2048 hidden):")
-        benchmark(rows["bench"], [1024, 4096] if a.quick else [1024, 4096, 16384], [128, 64])
+        benchmark(rows["bench"], [1024, 4096] if a.quick else [1024, 4096, 16384], [128, 64],
+                  a.only.split(",") if a.only else None)
     json.dump(rows, open(a.out, "w"), indent=1)
     bad = [r for r in rows["examples"] if r["sqnr_db"] < 35]
     if bad:

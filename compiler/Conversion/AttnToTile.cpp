@@ -156,18 +156,21 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
   lo = mlir::arith::MulIOp::create(b, loc, mlir::arith::DivSIOp::create(b, loc, lo, cBN), cBN);
 
   // The load schedule. One stage: V(n) loads under Q.K(n), K(n + 1) under P.V(n). Two stages:
-  // K(n + 1) loads from the start of tile n, V(n + 1) from its P.V, so each has a whole tile's
-  // time. Every load closes a group of copies (an inactive one an empty group), so each wait
-  // knows statically how many later groups may still be in flight: none with one stage, the
-  // other operand's next tile with two. The first tiles load under Q's.
+  // K(n + 1) loads from the start of tile n and V(n + 1) from its P.V, each with a whole tile's
+  // time. Two stages with ping-pong: K(n) and V(n) are waited for at the top of tile n, then
+  // K(n + 1) and V(n + 1) load during all of it, so that nothing waits between Q.K and P.V
+  // where the warpgroups take turns. Every load closes a group of copies (an inactive one an
+  // empty group), so each wait knows statically how many later groups may still be in flight.
+  // The first tiles load under Q's.
   int64_t stages = cfg.stages;
+  bool topWaits = stages == 2 && cfg.pingpong;
   Value yes = mlir::arith::ConstantIntOp::create(b, loc, 1, 1);
   auto load = [&](llvm::StringRef operand, Value n0, Value active) {
     tile::LoadAsyncOp::create(b, loc, b.getStringAttr(operand), n0, active);
   };
-  auto wait = [&](llvm::StringRef operand, mlir::Type t, Value n0) {
+  auto wait = [&](llvm::StringRef operand, mlir::Type t, Value n0, int64_t pending) {
     return tile::WaitOp::create(b, loc, t, b.getStringAttr(operand), n0,
-                                b.getI64IntegerAttr(stages - 1)).getResult();
+                                b.getI64IntegerAttr(pending)).getResult();
   };
   load("k", lo, yes);
   if (stages == 2)
@@ -191,11 +194,14 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
         Value m = iter[0], l = iter[1], acc = iter[2];
         Value next = mlir::arith::AddIOp::create(b, loc, n0, cBN);
         Value more = mlir::arith::CmpIOp::create(b, loc, mlir::arith::CmpIPredicate::slt, next, hi);
-        Value k = wait("k", kT, n0);
-        if (stages == 2)
+        Value k = wait("k", kT, n0, stages == 2 ? 1 : 0), v;
+        if (topWaits) {
+          v = wait("v", vT, n0, 0);
           load("k", next, more);
-        else
-          load("v", n0, yes);
+          load("v", next, more);
+        } else {
+          load(stages == 2 ? "k" : "v", stages == 2 ? next : n0, stages == 2 ? more : yes);
+        }
         Value s = tile::MmaQKOp::create(b, loc, sT, q, k);
         s = tile::ScaleRowsOp::create(b, loc, sT, s, rowScale);
         if (contains(plan.getColumns(), "k"))
@@ -233,8 +239,10 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
         Value accScaled = tile::ScaleRowsOp::create(b, loc, accT, acc, alpha);
         if (contains(plan.getPColumns(), "v"))
           p = tile::ScaleColsOp::create(b, loc, sT, p, b.getStringAttr("v"), n0);
-        Value v = wait("v", vT, n0);
-        load(stages == 2 ? "v" : "k", next, more);
+        if (!topWaits) {
+          v = wait("v", vT, n0, stages - 1);
+          load(stages == 2 ? "v" : "k", next, more);
+        }
         Value accNew = tile::MmaPVOp::create(b, loc, accT, p, v, accScaled);
         mlir::scf::YieldOp::create(b, loc, mlir::ValueRange{mNew, lNew, accNew});
       });

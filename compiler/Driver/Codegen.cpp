@@ -29,6 +29,7 @@ void attn::buildCodegenPipeline(mlir::OpPassManager &pm, const CodegenOptions &o
   sel.warps = o.warps.value_or(0), sel.stages = o.stages.value_or(0);
   sel.headsPerTile = o.headsPerTile.value_or(0);
   sel.mma = o.mma.value_or("");
+  sel.pingpong = o.pingpong ? (*o.pingpong ? "on" : "off") : "";
   pm.addPass(createAttnSelectConfig(sel));
   pm.addPass(createConvertAttnToTile());
   pm.addPass(mlir::createCanonicalizerPass());

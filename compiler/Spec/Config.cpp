@@ -34,6 +34,9 @@ KernelConfig attn::selectConfig(const Signature &sig, const ConfigOverrides &o) 
   if (o.warps) c.warps = *o.warps;
   if (o.stages) c.stages = *o.stages;
   if (o.headsPerTile) c.headsPerTile = *o.headsPerTile;
+  c.pingpong = o.pingpong.value_or(c.mma == "wgmma" && c.warps == 8 && c.stages == 2 &&
+                                   std::min(sig.q.headDim, sig.v.headDim) >= 128 &&
+                                   !isFP8(sig.k.dtype) && !isFP8(sig.v.dtype));
   return c;
 }
 
@@ -63,6 +66,8 @@ std::string attn::checkConfig(const KernelConfig &c, const Signature &sig) {
     return llvm::formatv("block_n = {0} must be a multiple of 16 from 16 to 256", c.blockN);
   if (c.stages != 1 && c.stages != 2)
     return llvm::formatv("stages = {0}: use 1 or 2 K/V tile buffers", c.stages);
+  if (c.pingpong && (c.mma != "wgmma" || c.warps != 8 || c.stages != 2))
+    return "pingpong needs two warpgroups taking turns: mma = wgmma, warps = 8 and stages = 2";
   if (c.headsPerTile < 1 || c.blockM % c.headsPerTile != 0)
     return llvm::formatv("heads_per_tile = {0} must divide block_m = {1}", c.headsPerTile, c.blockM);
   if (c.headsPerTile > 1 && (!sig.gqa || *sig.gqa % c.headsPerTile != 0))

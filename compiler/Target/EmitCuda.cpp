@@ -450,7 +450,8 @@ mlir::LogicalResult Emitter::run() {
      << "  static constexpr int BM = " << cfg.blockM << ", BN = " << cfg.blockN
      << ", WARPS = " << cfg.warps << ", HPT = " << cfg.headsPerTile
      << ", STAGES = " << cfg.stages << ";\n"
-     << "  static constexpr bool WGMMA = " << (cfg.mma == "wgmma" ? "true" : "false") << ";\n"
+     << "  static constexpr bool WGMMA = " << (cfg.mma == "wgmma" ? "true" : "false")
+     << ", PINGPONG = " << (cfg.pingpong ? "true" : "false") << ";\n"
      << "  static constexpr int DQK = " << s.q.headDim << ", DV = " << s.v.headDim
      << ", PAGE = " << (page ? page.getInt() : 0) << ";\n"
      << "  static constexpr bool RAGGED = " << (sig.get("ragged") ? "true" : "false") << ";\n"

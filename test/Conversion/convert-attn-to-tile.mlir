@@ -6,6 +6,7 @@
 // RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-analyze-mask --attn-select-config=mma=mma.sync --convert-attn-to-tile | FileCheck %s
 // RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-analyze-mask --attn-select-config=mma=mma.sync --convert-attn-to-tile | attn-opt | FileCheck %s
 // RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-analyze-mask --attn-select-config --convert-attn-to-tile | FileCheck %s --check-prefix=STAGE2
+// RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-analyze-mask --attn-select-config=pingpong=off --convert-attn-to-tile | FileCheck %s --check-prefix=NOPP
 // RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-select-config=mma=mma.sync --convert-attn-to-tile | FileCheck %s --check-prefix=NOANALYSIS
 // RUN: attn-opt %t/no-config.mlir --attn-fold-scales --attn-analyze-mask --convert-attn-to-tile -verify-diagnostics
 // RUN: attn-opt %t/no-config.mlir --attn-analyze-mask --attn-select-config --convert-attn-to-tile -verify-diagnostics
@@ -13,7 +14,7 @@
 //--- kernels.mlir
 // (a) causal bf16, head dim 128: 128 x 32 tiles on 4 warps; keys [0, q_last + 1) clamped to the sequence.
 // CHECK-LABEL: tile.kernel @causal
-// CHECK-SAME:  config {arch = "sm_90a", block_m = 128 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", stages = 1 : i64, warps = 4 : i64}
+// CHECK-SAME:  config {arch = "sm_90a", block_m = 128 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", pingpong = false, stages = 1 : i64, warps = 4 : i64}
 // CHECK-SAME:  signature {k = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, params = [], q = #attn.tensor<bf16, 128>, v = #attn.tensor<bf16, 128>}
 // CHECK-NOT:   attn.kernel
 // CHECK:       %[[B:.*]], %[[QF:.*]], %[[QL:.*]], %[[KVLEN:.*]] = tile.cta_info
@@ -71,11 +72,12 @@
 // CHECK-NOT:   tile.store_lse
 // CHECK:       }
 
-// Two stages (sm_90a's default: wgmma, 128 x 128 tiles on 8 warps): K and V of the first tile
-// load under Q; K(n + 1) starts as soon as K(n) is in, V(n + 1) as soon as V(n) is, so each
-// wait allows the other operand's next load to stay in flight.
+// Two stages with ping-pong (sm_90a's default for bf16 at head dim 128: wgmma, 128 x 128 tiles
+// on 8 warps): K and V of the first tile load under Q; at the top of tile n K(n) and V(n) are
+// waited for (K's wait allows V's load to stay in flight), then K(n + 1) and V(n + 1) load
+// during all of tile n; nothing waits between Q.K and P.V, where the warpgroups take turns.
 // STAGE2-LABEL: tile.kernel @causal
-// STAGE2-SAME:  config {arch = "sm_90a", block_m = 128 : i64, block_n = 128 : i64, heads_per_tile = 1 : i64, mma = "wgmma", stages = 2 : i64, warps = 8 : i64}
+// STAGE2-SAME:  config {arch = "sm_90a", block_m = 128 : i64, block_n = 128 : i64, heads_per_tile = 1 : i64, mma = "wgmma", pingpong = true, stages = 2 : i64, warps = 8 : i64}
 // STAGE2:       %[[TRUE:.*]] = arith.constant true
 // STAGE2-NEXT:  tile.load_async "k"[%[[LO:.*]]] if %[[TRUE]]
 // STAGE2-NEXT:  tile.load_async "v"[%[[LO]]] if %[[TRUE]]
@@ -84,11 +86,26 @@
 // STAGE2-NEXT:    %[[NEXT:.*]] = arith.addi %[[N0]], %{{.*}} : i32
 // STAGE2-NEXT:    %[[MORE:.*]] = arith.cmpi slt, %[[NEXT]], %[[HI]] : i32
 // STAGE2-NEXT:    %[[K:.*]] = tile.wait "k"[%[[N0]]] pending 1 : memref<128x128xbf16, 3>
+// STAGE2-NEXT:    %[[V:.*]] = tile.wait "v"[%[[N0]]] pending 0 : memref<128x128xbf16, 3>
 // STAGE2-NEXT:    tile.load_async "k"[%[[NEXT]]] if %[[MORE]]
-// STAGE2-NEXT:    tile.mma_qk %[[Q]], %[[K]] : memref<128x128xbf16, 3>, memref<128x128xbf16, 3> -> vector<128x128xf32>
-// STAGE2:         %[[V:.*]] = tile.wait "v"[%[[N0]]] pending 1 : memref<128x128xbf16, 3>
 // STAGE2-NEXT:    tile.load_async "v"[%[[NEXT]]] if %[[MORE]]
-// STAGE2-NEXT:    tile.mma_pv %{{.*}}, %[[V]], %{{.*}} : vector<128x128xf32>, memref<128x128xbf16, 3>, vector<128x128xf32> -> vector<128x128xf32>
+// STAGE2-NEXT:    tile.mma_qk %[[Q]], %[[K]] : memref<128x128xbf16, 3>, memref<128x128xbf16, 3> -> vector<128x128xf32>
+// STAGE2-NOT:     tile.wait
+// STAGE2:         tile.mma_pv %{{.*}}, %[[V]], %{{.*}} : vector<128x128xf32>, memref<128x128xbf16, 3>, vector<128x128xf32> -> vector<128x128xf32>
+
+// Two stages without ping-pong: K(n + 1) loads from the start of tile n, V(n + 1) from its P.V;
+// each wait leaves the other operand's next load in flight.
+// NOPP-LABEL: tile.kernel @causal
+// NOPP-SAME:  mma = "wgmma", pingpong = false, stages = 2 : i64
+// NOPP:       scf.for %[[N0:[^ ]*]] =
+// NOPP-NEXT:    %[[NEXT:.*]] = arith.addi %[[N0]], %{{.*}} : i32
+// NOPP-NEXT:    %[[MORE:.*]] = arith.cmpi slt, %[[NEXT]], %{{.*}} : i32
+// NOPP-NEXT:    %[[K:.*]] = tile.wait "k"[%[[N0]]] pending 1 : memref<128x128xbf16, 3>
+// NOPP-NEXT:    tile.load_async "k"[%[[NEXT]]] if %[[MORE]]
+// NOPP-NEXT:    tile.mma_qk %{{.*}}, %[[K]]
+// NOPP:         %[[V:.*]] = tile.wait "v"[%[[N0]]] pending 1 : memref<128x128xbf16, 3>
+// NOPP-NEXT:    tile.load_async "v"[%[[NEXT]]] if %[[MORE]]
+// NOPP-NEXT:    tile.mma_pv %{{.*}}, %[[V]], %{{.*}}
 
 // Without attn-analyze-mask: every key of the sequence, every tile masked.
 // NOANALYSIS-LABEL: tile.kernel @causal
@@ -158,7 +175,7 @@ attn.kernel @softcap attributes {gqa = 2 : i64, k = #attn.tensor<bf16, 128>, out
 // tile is full (scf.if on true) and the loop covers [0, kv_len).
 // Head dim 64: 128 x 64 tiles on 4 warps.
 // CHECK-LABEL: tile.kernel @per_token
-// CHECK-SAME:  config {arch = "sm_90a", block_m = 128 : i64, block_n = 64 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", stages = 1 : i64, warps = 4 : i64}
+// CHECK-SAME:  config {arch = "sm_90a", block_m = 128 : i64, block_n = 64 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", pingpong = false, stages = 1 : i64, warps = 4 : i64}
 // CHECK:       %[[RS:.*]] = tile.score_scale 0.1803368801111204{{[0-9]*}} q "none" k "none" : vector<128xf32>
 // CHECK:       scf.for %[[N0:[^ ]*]] =
 // CHECK:         %[[S0:.*]] = tile.mma_qk %{{.*}}, %{{.*}} : memref<128x64xbf16, 3>, memref<64x64xbf16, 3> -> vector<128x64xf32>

@@ -29,6 +29,8 @@ int main(int argc, char **argv) {
     cmd->add_option("--heads-per-tile", codegen.headsPerTile, "GQA heads per CTA (default: chosen)");
     cmd->add_option("--stages", codegen.stages, "K/V tile buffers, 1 or 2 (default: chosen)");
     cmd->add_option("--mma", codegen.mma, "wgmma (sm_90a) or mma.sync (default: chosen)");
+    cmd->add_option("--pingpong", codegen.pingpong,
+                    "true or false: two warpgroups take turns at the tensor cores (default: chosen)");
   };
   addConfig(&app);
   app.add_option("-o", output, "output file ('-' for standard output)");

@@ -31,7 +31,8 @@ def AttnSelectConfig : Pass<"attn-select-config", "::mlir::ModuleOp"> {
   let description = [{
     Annotates every attn.kernel with a `config` dictionary for the arch. On sm_90a with head
     dims that are multiples of 64: warpgroup MMAs, 128 query rows on 8 warps, 128 keys per tile
-    (64 beyond d = 128) and two K/V stages. Elsewhere mma.sync: by head dim, 128 query rows on
+    (64 beyond d = 128), two K/V stages, and the two warpgroups taking turns at the tensor
+    cores for head dims of 128 and more with 16-bit K and V. Elsewhere mma.sync: by head dim, 128 query rows on
     4 warps with 64 (d <= 64) or 32 (d <= 128) keys per tile, or 64 x 32 beyond, one stage. The
     query heads of a fixed GQA group (up to 8) are packed into one CTA so they share each K/V
     tile. Every option overrides its field; an illegal result is an error naming it.
@@ -40,8 +41,8 @@ def AttnSelectConfig : Pass<"attn-select-config", "::mlir::ModuleOp"> {
       attn.kernel @causal attributes {q = #attn.tensor<bf16, 128>, ...} ...
     After (--attn-select-config=arch=sm_90a):
       attn.kernel @causal attributes {config = {arch = "sm_90a", block_m = 128 : i64,
-        block_n = 128 : i64, heads_per_tile = 1 : i64, mma = "wgmma", stages = 2 : i64,
-        warps = 8 : i64}, q = #attn.tensor<bf16, 128>, ...} ...
+        block_n = 128 : i64, heads_per_tile = 1 : i64, mma = "wgmma", pingpong = true,
+        stages = 2 : i64, warps = 8 : i64}, q = #attn.tensor<bf16, 128>, ...} ...
   }];
   let options = [
     Option<"arch", "arch", "std::string", "\"sm_90a\"", "target architecture (sm_80 ... sm_90a)">,
@@ -51,6 +52,7 @@ def AttnSelectConfig : Pass<"attn-select-config", "::mlir::ModuleOp"> {
     Option<"stages", "stages", "int64_t", "0", "K/V tile buffers (0: choose)">,
     Option<"headsPerTile", "heads-per-tile", "int64_t", "0", "GQA heads per CTA (0: choose)">,
     Option<"mma", "mma", "std::string", "\"\"", "wgmma or mma.sync (empty: choose)">,
+    Option<"pingpong", "pingpong", "std::string", "\"\"", "on or off (empty: choose)">,
   ];
 }
 

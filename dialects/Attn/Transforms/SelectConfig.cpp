@@ -28,6 +28,7 @@ mlir::FailureOr<mlir::DictionaryAttr> attn::selectKernelConfig(KernelOp kernel,
       b.getNamedAttr("block_n", b.getI64IntegerAttr(c.blockN)),
       b.getNamedAttr("heads_per_tile", b.getI64IntegerAttr(c.headsPerTile)),
       b.getNamedAttr("mma", b.getStringAttr(c.mma)),
+      b.getNamedAttr("pingpong", b.getBoolAttr(c.pingpong)),
       b.getNamedAttr("stages", b.getI64IntegerAttr(c.stages)),
       b.getNamedAttr("warps", b.getI64IntegerAttr(c.warps)),
   });
@@ -45,6 +46,8 @@ KernelConfig attn::configFromAttr(mlir::DictionaryAttr attr) {
     c.arch = s.str();
   if (auto s = attr.getAs<mlir::StringAttr>("mma"))
     c.mma = s.str();
+  if (auto p = attr.getAs<mlir::BoolAttr>("pingpong"))
+    c.pingpong = p.getValue();
   return c;
 }
 
@@ -59,6 +62,8 @@ struct AttnSelectConfig : attn::impl::AttnSelectConfigBase<AttnSelectConfig> {
     set(o.headsPerTile, headsPerTile);
     if (!mma.empty())
       o.mma = mma;
+    if (!pingpong.empty())
+      o.pingpong = pingpong == "on";
     getOperation().walk([&](KernelOp kernel) {
       mlir::FailureOr<mlir::DictionaryAttr> config = selectKernelConfig(kernel, o);
       if (failed(config))

@@ -16,6 +16,8 @@
 // RUN: attn-opt %t/wgmma-block-n.mlir --attn-select-config="block-n=48" -verify-diagnostics
 // RUN: attn-opt %t/mma.mlir --attn-select-config="mma=tcgen05" -verify-diagnostics
 // RUN: attn-opt %t/stages.mlir --attn-select-config="stages=3" -verify-diagnostics
+// RUN: attn-opt %t/pingpong.mlir --attn-select-config="mma=mma.sync pingpong=on" -verify-diagnostics
+// RUN: attn-opt %t/gqa.mlir --attn-select-config="pingpong=off" | FileCheck %s --check-prefix=NOPP
 // RUN: attn-opt %t/d80.mlir -attn-select-config | FileCheck %s --check-prefix=D80
 // RUN: attn-opt %t/heads-per-tile.mlir --attn-select-config="heads-per-tile=8" -split-input-file -verify-diagnostics
 // RUN: attn-opt %t/arch.mlir --attn-select-config="arch=sm_70" -verify-diagnostics
@@ -24,13 +26,14 @@
 // RUN: attn-opt %t/fp8-sm80.mlir --attn-select-config="arch=sm_89" | FileCheck %s --check-prefix=FP8-SM89
 
 //--- kernels.mlir
-// Head dim 64: wgmma 128 x 128 tiles on 8 warps, two stages; mma.sync 128 x 64 on 4 warps.
+// Head dim 64: wgmma 128 x 128 tiles on 8 warps, two stages, no ping-pong (the MMAs are too
+// short for the softmax to hide under); mma.sync 128 x 64 on 4 warps.
 // DEFAULT-LABEL: attn.kernel @d64 attributes
-// DEFAULT-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 128 : i64, heads_per_tile = 1 : i64, mma = "wgmma", stages = 2 : i64, warps = 8 : i64}
+// DEFAULT-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 128 : i64, heads_per_tile = 1 : i64, mma = "wgmma", pingpong = false, stages = 2 : i64, warps = 8 : i64}
 // OVERRIDE-LABEL: attn.kernel @d64 attributes
-// OVERRIDE-SAME:  config = {arch = "sm_90a", block_m = 64 : i64, block_n = 64 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", stages = 1 : i64, warps = 2 : i64}
+// OVERRIDE-SAME:  config = {arch = "sm_90a", block_m = 64 : i64, block_n = 64 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", pingpong = false, stages = 1 : i64, warps = 2 : i64}
 // SM80-LABEL:    attn.kernel @d64 attributes
-// SM80-SAME:     config = {arch = "sm_80", block_m = 128 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", stages = 1 : i64, warps = 4 : i64}
+// SM80-SAME:     config = {arch = "sm_80", block_m = 128 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", pingpong = false, stages = 1 : i64, warps = 4 : i64}
 attn.kernel @d64 attributes {k = #attn.tensor<bf16, 64>, out = #attn.tensor<bf16, 64>, q = #attn.tensor<bf16, 64>, softmax_scale = 1.250000e-01 : f64, v = #attn.tensor<bf16, 64>} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
   attn.yield %s : f32
@@ -40,12 +43,12 @@ attn.kernel @d64 attributes {k = #attn.tensor<bf16, 64>, out = #attn.tensor<bf16
   attn.yield %0 : i1
 }
 
-// Head dim 128: wgmma 128 x 128; mma.sync 128 x 32 on 4 warps (the larger of q's and v's head
-// dims decides).
+// q head dim 64, v head dim 128: wgmma 128 x 128 without ping-pong (the smaller head dim
+// decides that); mma.sync 128 x 32 on 4 warps (the larger decides the tiles).
 // DEFAULT-LABEL: attn.kernel @d128 attributes
-// DEFAULT-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 128 : i64, heads_per_tile = 1 : i64, mma = "wgmma", stages = 2 : i64, warps = 8 : i64}
+// DEFAULT-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 128 : i64, heads_per_tile = 1 : i64, mma = "wgmma", pingpong = false, stages = 2 : i64, warps = 8 : i64}
 // OVERRIDE-LABEL: attn.kernel @d128 attributes
-// OVERRIDE-SAME:  config = {arch = "sm_90a", block_m = 64 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", stages = 1 : i64, warps = 2 : i64}
+// OVERRIDE-SAME:  config = {arch = "sm_90a", block_m = 64 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", pingpong = false, stages = 1 : i64, warps = 2 : i64}
 attn.kernel @d128 attributes {k = #attn.tensor<bf16, 64>, out = #attn.tensor<bf16, 128>, q = #attn.tensor<bf16, 64>, softmax_scale = 1.250000e-01 : f64, v = #attn.tensor<bf16, 128>} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
   attn.yield %s : f32
@@ -55,11 +58,12 @@ attn.kernel @d128 attributes {k = #attn.tensor<bf16, 64>, out = #attn.tensor<bf1
   attn.yield %0 : i1
 }
 
-// Head dim 256: wgmma 128 x 64 (O takes 128 registers); mma.sync 64 x 32 on 4 warps.
+// Head dim 256: wgmma 128 x 64 (O takes 128 registers) with ping-pong; mma.sync 64 x 32 on 4
+// warps.
 // DEFAULT-LABEL: attn.kernel @d256 attributes
-// DEFAULT-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 64 : i64, heads_per_tile = 1 : i64, mma = "wgmma", stages = 2 : i64, warps = 8 : i64}
+// DEFAULT-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 64 : i64, heads_per_tile = 1 : i64, mma = "wgmma", pingpong = true, stages = 2 : i64, warps = 8 : i64}
 // OVERRIDE-LABEL: attn.kernel @d256 attributes
-// OVERRIDE-SAME:  config = {arch = "sm_90a", block_m = 64 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", stages = 1 : i64, warps = 2 : i64}
+// OVERRIDE-SAME:  config = {arch = "sm_90a", block_m = 64 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", pingpong = false, stages = 1 : i64, warps = 2 : i64}
 attn.kernel @d256 attributes {k = #attn.tensor<f16, 256>, out = #attn.tensor<f16, 256>, q = #attn.tensor<f16, 256>, softmax_scale = 6.250000e-02 : f64, v = #attn.tensor<f16, 256>} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
   attn.yield %s : f32
@@ -72,9 +76,11 @@ attn.kernel @d256 attributes {k = #attn.tensor<f16, 256>, out = #attn.tensor<f16
 //--- gqa.mlir
 // gqa = 4: the group's 4 query heads share one CTA (and each K/V tile).
 // GQA-LABEL: attn.kernel @gqa4 attributes
-// GQA-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 128 : i64, heads_per_tile = 4 : i64, mma = "wgmma", stages = 2 : i64, warps = 8 : i64}
+// GQA-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 128 : i64, heads_per_tile = 4 : i64, mma = "wgmma", pingpong = true, stages = 2 : i64, warps = 8 : i64}
+// NOPP-LABEL:    attn.kernel @gqa4 attributes
+// NOPP-SAME:     mma = "wgmma", pingpong = false, stages = 2 : i64
 // HPT2-LABEL:    attn.kernel @gqa4 attributes
-// HPT2-SAME:     config = {arch = "sm_90a", block_m = 128 : i64, block_n = 128 : i64, heads_per_tile = 2 : i64, mma = "wgmma", stages = 2 : i64, warps = 8 : i64}
+// HPT2-SAME:     config = {arch = "sm_90a", block_m = 128 : i64, block_n = 128 : i64, heads_per_tile = 2 : i64, mma = "wgmma", pingpong = true, stages = 2 : i64, warps = 8 : i64}
 attn.kernel @gqa4 attributes {gqa = 4 : i64, k = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, q = #attn.tensor<bf16, 128>, softmax_scale = 0.088388347648318433 : f64, v = #attn.tensor<bf16, 128>} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
   attn.yield %s : f32
@@ -86,7 +92,7 @@ attn.kernel @gqa4 attributes {gqa = 4 : i64, k = #attn.tensor<bf16, 128>, out = 
 
 // gqa = 8, the largest ratio that is packed: all 8 heads share one CTA.
 // GQA-LABEL: attn.kernel @gqa8 attributes
-// GQA-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 128 : i64, heads_per_tile = 8 : i64, mma = "wgmma", stages = 2 : i64, warps = 8 : i64}
+// GQA-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 128 : i64, heads_per_tile = 8 : i64, mma = "wgmma", pingpong = true, stages = 2 : i64, warps = 8 : i64}
 // HPT2-LABEL:    attn.kernel @gqa8 attributes
 // HPT2-SAME:     heads_per_tile = 2 : i64
 attn.kernel @gqa8 attributes {gqa = 8 : i64, k = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, q = #attn.tensor<bf16, 128>, softmax_scale = 0.088388347648318433 : f64, v = #attn.tensor<bf16, 128>} score {
@@ -192,10 +198,21 @@ attn.kernel @causal attributes {k = #attn.tensor<bf16, 128>, out = #attn.tensor<
   attn.yield %0 : i1
 }
 
+//--- pingpong.mlir
+// expected-error @+1 {{cannot build this kernel: pingpong needs two warpgroups taking turns: mma = wgmma, warps = 8 and stages = 2}}
+attn.kernel @causal attributes {k = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, q = #attn.tensor<bf16, 128>, softmax_scale = 0.088388347648318433 : f64, v = #attn.tensor<bf16, 128>} score {
+^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+  attn.yield %s : f32
+} mask {
+^bb0(%b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+  %0 = attn.causal %q_idx, %kv_idx
+  attn.yield %0 : i1
+}
+
 //--- d80.mlir
 // Head dim 80 on sm_90a: not a multiple of 64, so mma.sync (128 x 32 on 4 warps).
 // D80-LABEL: attn.kernel @d80 attributes
-// D80-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", stages = 1 : i64, warps = 4 : i64}
+// D80-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", pingpong = false, stages = 1 : i64, warps = 4 : i64}
 attn.kernel @d80 attributes {k = #attn.tensor<bf16, 80>, out = #attn.tensor<bf16, 80>, q = #attn.tensor<bf16, 80>, softmax_scale = 0.1 : f64, v = #attn.tensor<bf16, 80>} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
   attn.yield %s : f32
@@ -253,7 +270,7 @@ attn.kernel @f32 attributes {k = #attn.tensor<f32, 64>, out = #attn.tensor<f32, 
 //--- fp8-sm80.mlir
 // FP8 K/V (and an FP8 output alone) need sm_89's conversion instructions.
 // FP8-SM89-LABEL: attn.kernel @fp8_kv attributes
-// FP8-SM89-SAME:  config = {arch = "sm_89", block_m = 128 : i64, block_n = 32 : i64, heads_per_tile = 4 : i64, mma = "mma.sync", stages = 1 : i64, warps = 4 : i64}
+// FP8-SM89-SAME:  config = {arch = "sm_89", block_m = 128 : i64, block_n = 32 : i64, heads_per_tile = 4 : i64, mma = "mma.sync", pingpong = false, stages = 1 : i64, warps = 4 : i64}
 // expected-error @+1 {{cannot build this kernel: fp8 tensors need sm_89 or newer, not sm_80}}
 attn.kernel @fp8_kv attributes {gqa = 4 : i64, k = #attn.tensor<f8E4M3FN, 128, per_head>, out = #attn.tensor<bf16, 128>, q = #attn.tensor<bf16, 128>, softmax_scale = 0.088388347648318433 : f64, v = #attn.tensor<f8E4M3FN, 128, per_tensor>} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):

@@ -51,6 +51,11 @@ ATTN_FN void cta_sync() { __syncthreads(); }
 /// reads by the async proxy (wgmma operands).
 ATTN_FN void fence_proxy_async() { asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory"); }
 
+/// Named barriers 1 and 2 (0 is __syncthreads) over the CTA's 256 threads: one warpgroup
+/// waits at its own while the other arrives at it.
+template <int ID> ATTN_FN void named_sync() { asm volatile("bar.sync %0, 256;\n" ::"n"(ID) : "memory"); }
+template <int ID> ATTN_FN void named_arrive() { asm volatile("bar.arrive %0, 256;\n" ::"n"(ID) : "memory"); }
+
 ATTN_FN void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory"); }
 ATTN_FN void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory"); }
 ATTN_FN void wgmma_wait_all() { asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory"); }
@@ -184,6 +189,36 @@ template <class C, int COLS, bool MAX> ATTN_FN void row_reduce(float (&out)[Rows
   }
 }
 
+/// Two warpgroups take turns at the tensor cores (C::PINGPONG, attn-select-config's choice):
+/// each waits at its barrier before issuing its MMAs and, once they are issued, lets the other
+/// go; the MMAs of one then run while the other computes its softmax. Warpgroup 1 lets
+/// warpgroup 0 go first (init).
+template <class C> struct Turns {
+  static constexpr bool ON = C::PINGPONG;
+  static_assert(!ON || (C::WGMMA && C::WARPS == 8), "ping-pong takes two warpgroups");
+  ATTN_FN static void init() {
+    if (ON && warp_id() >= 4)
+      named_arrive<1>();
+  }
+  ATTN_FN static void wait() {
+    if (ON) {
+      if (warp_id() < 4)
+        named_sync<1>();
+      else
+        named_sync<2>();
+    }
+  }
+  ATTN_FN static void pass() {
+    if (ON) {
+      if (warp_id() < 4)
+        named_arrive<2>();
+      else
+        named_arrive<1>();
+    }
+  }
+};
+
+
 // ---- shared-memory tiles and loads --------------------------------------------------------
 
 template <class C> struct Smem {
@@ -217,23 +252,39 @@ ATTN_FN void copy_rows_async(u8 *dst, Src src) {
   }
 }
 
+/// Eight fp8 codes (w0 low byte first, then w1) to eight values of the MMA type.
+template <class C, class T> ATTN_FN uint4 widen8(u32 w0, u32 w1) {
+  return make_uint4(Widen2<T, typename C::MT>::run(u16(w0 & 0xFFFF)), Widen2<T, typename C::MT>::run(u16(w0 >> 16)),
+                    Widen2<T, typename C::MT>::run(u16(w1 & 0xFFFF)), Widen2<T, typename C::MT>::run(u16(w1 >> 16)));
+}
+
 /// Converts NROWS x D fp8 codes (rows RAW_STRIDE bytes apart) to the MMA type in the shared
-/// tile of NROWS rows of STRIDE elements; every thread takes groups of 8 (one 16-byte chunk).
+/// tile of NROWS rows of STRIDE elements. Each thread converts the chunks it copied itself
+/// (copy_rows_async's distribution), so it needs only its own copies to have landed: no
+/// barrier between the copy and the conversion. A 16-byte chunk of codes becomes two 16-byte
+/// chunks of the tile; chunks 4-7 of each 8 store their second half first, so that the 8
+/// stores of a phase hit 8 different bank groups in both layouts (a quarter warp reads one
+/// 128-byte row of codes, also without conflicts).
 template <class C, class T, int NROWS, int D, int RAW_STRIDE, int STRIDE>
 ATTN_FN void widen_rows(u16 *dst, const u8 *raw) {
-  constexpr int G = D / 8, TOTAL = NROWS * G, THREADS = C::WARPS * 32;
-  constexpr int ITERS = (TOTAL + THREADS - 1) / THREADS;
+  constexpr int CH = D % 16 == 0 ? 16 : 8, PER_ROW = D / CH, TOTAL = NROWS * PER_ROW;
+  constexpr int THREADS = C::WARPS * 32, ITERS = (TOTAL + THREADS - 1) / THREADS;
+  u8 *out = reinterpret_cast<u8 *>(dst);
   ATTN_UNROLL for (int it = 0; it < ITERS; ++it) {
     int i = it * THREADS + int(threadIdx.x);
     if (TOTAL % THREADS == 0 || i < TOTAL) {
-      int r = i / G, g = i % G;
-      uint2 w = *reinterpret_cast<const uint2 *>(raw + r * RAW_STRIDE + g * 8);
-      uint4 o;
-      o.x = Widen2<T, typename C::MT>::run(u16(w.x & 0xFFFF));
-      o.y = Widen2<T, typename C::MT>::run(u16(w.x >> 16));
-      o.z = Widen2<T, typename C::MT>::run(u16(w.y & 0xFFFF));
-      o.w = Widen2<T, typename C::MT>::run(u16(w.y >> 16));
-      *reinterpret_cast<uint4 *>(reinterpret_cast<u8 *>(dst) + Layout<C>::template chunk<NROWS, STRIDE>(r, g)) = o;
+      int r = i / PER_ROW, c = i % PER_ROW;
+      const u8 *src = raw + r * RAW_STRIDE + c * CH;
+      if constexpr (CH == 16) {
+        uint4 w = *reinterpret_cast<const uint4 *>(src);
+        uint4 lo = widen8<C, T>(w.x, w.y), hi = widen8<C, T>(w.z, w.w);
+        bool swap = (c >> 2) & 1;
+        *reinterpret_cast<uint4 *>(out + Layout<C>::template chunk<NROWS, STRIDE>(r, 2 * c + swap)) = swap ? hi : lo;
+        *reinterpret_cast<uint4 *>(out + Layout<C>::template chunk<NROWS, STRIDE>(r, 2 * c + !swap)) = swap ? lo : hi;
+      } else {
+        uint2 w = *reinterpret_cast<const uint2 *>(src);
+        *reinterpret_cast<uint4 *>(out + Layout<C>::template chunk<NROWS, STRIDE>(r, c)) = widen8<C, T>(w.x, w.y);
+      }
     }
   }
 }
@@ -258,10 +309,8 @@ template <class C, class T, int NROWS, int D, int DP, int STRIDE, int RAW_OFF> s
   }
   template <int PENDING> ATTN_FN static void finish(const Smem<C> &sm, u16 *dst) {
     cp_async_wait<PENDING>();
-    if constexpr (IsFP8<T>::value) {
-      cta_sync();
+    if constexpr (IsFP8<T>::value)
       widen_rows<C, T, NROWS, D, DP, STRIDE>(dst, sm.raw(RAW_OFF));
-    }
     if constexpr (C::WGMMA)
       fence_proxy_async();
     cta_sync();
@@ -277,6 +326,7 @@ template <class C> using VLoader = TileLoader<C, typename C::VT, C::BN, C::DV, L
 template <class C> ATTN_FN Smem<C> smem_init(u8 *base) {
   constexpr u32 A = Layout<C>::ALIGN;
   Smem<C> sm{base + ((A - (smem_u32(base) & (A - 1))) & (A - 1))};
+  Turns<C>::init();
   zero_pad<C, C::BM, C::DQK, Layout<C>::DQKP, Layout<C>::SQ>(sm.q());
   ATTN_UNROLL for (int s = 0; s < C::STAGES; ++s) {
     zero_pad<C, C::BN, C::DQK, Layout<C>::DQKP, Layout<C>::SK>(sm.k(s));
@@ -388,6 +438,7 @@ template <class C> ATTN_FN void mma_pv_sync(Tile<C, Layout<C>::DVP> &o, const Ti
 /// is 64 columns; 8-row groups are 1024 bytes apart.
 template <class C> ATTN_FN void mma_qk_wgmma(Tile<C, C::BN> &s, const u16 *q, const u16 *k) {
   const u32 qa = smem_u32(q) + (warp_id() / 4) * 64 * 128, kb = smem_u32(k);
+  Turns<C>::wait();
   wgmma_fence();
   ATTN_UNROLL for (int ks = 0; ks < Layout<C>::DQKP / 16; ++ks) {
     u32 off = (ks % 4) * 32;
@@ -395,6 +446,7 @@ template <class C> ATTN_FN void mma_qk_wgmma(Tile<C, C::BN> &s, const u16 *q, co
                                      wgmma_desc(kb + (ks / 4) * C::BN * 128 + off, 16, 1024), ks > 0);
   }
   wgmma_commit();
+  Turns<C>::pass();
   wgmma_wait_all();
   fence_regs(s.x[0]);
 }
@@ -406,10 +458,12 @@ template <class C> ATTN_FN void mma_pv_wgmma(Tile<C, Layout<C>::DVP> &o, const T
   ATTN_UNROLL for (int ks = 0; ks < C::BN / 16; ++ks) p_fragment<C>(a[ks], p, 0, ks);
   const u32 vb = smem_u32(v);
   fence_regs(o.x[0]);
+  Turns<C>::wait();
   wgmma_fence();
   ATTN_UNROLL for (int ks = 0; ks < C::BN / 16; ++ks)
     Wgmma<typename C::MT, Layout<C>::DVP>::rs(o.x[0], a[ks], wgmma_desc(vb + ks * 16 * 128, C::BN * 128, 1024), 1);
   wgmma_commit();
+  Turns<C>::pass();
   wgmma_wait_all();
   fence_regs(o.x[0]);
 }
