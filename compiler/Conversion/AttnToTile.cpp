@@ -199,8 +199,10 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
           v = wait("v", vT, n0, 0);
           load("k", next, more);
           load("v", next, more);
+        } else if (stages == 2) {
+          load("k", next, more);
         } else {
-          load(stages == 2 ? "k" : "v", stages == 2 ? next : n0, stages == 2 ? more : yes);
+          load("v", n0, yes);
         }
         Value s = tile::MmaQKOp::create(b, loc, sT, q, k);
         s = tile::ScaleRowsOp::create(b, loc, sT, s, rowScale);
