@@ -168,14 +168,25 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
   auto load = [&](llvm::StringRef operand, Value n0, Value active) {
     tile::LoadAsyncOp::create(b, loc, b.getStringAttr(operand), n0, active);
   };
+  // With ping-pong an fp8 K or V tile is widened early: tile n + 1's in tile n, between the
+  // softmax and P.V, where the other warpgroup's MMAs hide the conversion.
+  bool widenEarly[2] = {topWaits && isFP8(sig.k.dtype), topWaits && isFP8(sig.v.dtype)};
   auto wait = [&](llvm::StringRef operand, mlir::Type t, Value n0, int64_t pending) {
+    bool early = widenEarly[operand == "v"];
     return tile::WaitOp::create(b, loc, t, b.getStringAttr(operand), n0,
-                                b.getI64IntegerAttr(pending)).getResult();
+                                b.getI64IntegerAttr(pending), early ? b.getUnitAttr() : nullptr)
+        .getResult();
+  };
+  auto widen = [&](llvm::StringRef operand, Value n0, Value active) {
+    if (widenEarly[operand == "v"])
+      tile::WidenOp::create(b, loc, b.getStringAttr(operand), n0, active);
   };
   load("k", lo, yes);
   if (stages == 2)
     load("v", lo, yes);
   Value q = tile::LoadQOp::create(b, loc, qT);
+  widen("k", lo, yes);
+  widen("v", lo, yes);
   auto fill = [&](mlir::Type t, float v) { return tile::FillOp::create(b, loc, t, b.getF32FloatAttr(v)).getResult(); };
   Value m0 = fill(rowsT, -INFINITY), l0 = fill(rowsT, 0.0f), acc0 = fill(accT, 0.0f);
 
@@ -245,6 +256,8 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
           v = wait("v", vT, n0, stages - 1);
           load(stages == 2 ? "v" : "k", next, more);
         }
+        widen("k", next, more);
+        widen("v", next, more);
         Value accNew = tile::MmaPVOp::create(b, loc, accT, p, v, accScaled);
         mlir::scf::YieldOp::create(b, loc, mlir::ValueRange{mNew, lNew, accNew});
       });

@@ -35,8 +35,7 @@ KernelConfig attn::selectConfig(const Signature &sig, const ConfigOverrides &o) 
   if (o.stages) c.stages = *o.stages;
   if (o.headsPerTile) c.headsPerTile = *o.headsPerTile;
   c.pingpong = o.pingpong.value_or(c.mma == "wgmma" && c.warps == 8 && c.stages == 2 &&
-                                   std::min(sig.q.headDim, sig.v.headDim) >= 128 &&
-                                   !isFP8(sig.k.dtype) && !isFP8(sig.v.dtype));
+                                   std::min(sig.q.headDim, sig.v.headDim) >= 128);
   return c;
 }
 

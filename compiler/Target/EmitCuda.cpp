@@ -264,8 +264,13 @@ mlir::LogicalResult Emitter::emitOp(mlir::Operation &op) {
   }
   if (auto w = llvm::dyn_cast<WaitOp>(op)) {
     line() << "const auto " << fresh(w.getTile()) << " = wait_kv<Cfg, "
-           << (w.getOperand() == "k" ? 0 : 1) << ", " << w.getPending() << ">(sm, " << n(w.getN0())
-           << ");\n";
+           << (w.getOperand() == "k" ? 0 : 1) << ", " << w.getPending() << ", "
+           << (w.getWidened() ? "true" : "false") << ">(sm, " << n(w.getN0()) << ");\n";
+    return mlir::success();
+  }
+  if (auto w = llvm::dyn_cast<WidenOp>(op)) {
+    line() << "widen_kv<Cfg, " << (w.getOperand() == "k" ? 0 : 1) << ">(sm, " << n(w.getN0())
+           << ", " << n(w.getActive()) << ");\n";
     return mlir::success();
   }
   if (auto m = llvm::dyn_cast<MmaQKOp>(op)) {

@@ -212,6 +212,24 @@ attn.kernel @per_token attributes {k = #attn.tensor<f8E4M3FN, 64, per_token_head
 // CHECK-NEXT:  }
 // CHECK-NEXT:  tile.store_out %[[R]]#2, %[[R]]#1 v "per_tensor" {out_scale} : vector<128x128xf32>, vector<128xf32>
 // CHECK-NEXT:  tile.store_lse %[[R]]#0, %[[R]]#1 : vector<128xf32>
+// With ping-pong, fp8 K and V are widened early: each thread converts its own landed copies of
+// tile n + 1 between the softmax and P.V of tile n (and the first tile's after Q's load), so
+// the waits at the tile's top only publish them ({widened}).
+// STAGE2-LABEL: tile.kernel @fp8_out_lse
+// STAGE2-SAME:  pingpong = true
+// STAGE2:       tile.load_async "k"[%[[LO:.*]]] if %[[TRUE:.*]]
+// STAGE2-NEXT:  tile.load_async "v"[%[[LO]]] if %[[TRUE]]
+// STAGE2-NEXT:  tile.load_q
+// STAGE2-NEXT:  tile.widen "k"[%[[LO]]] if %[[TRUE]]
+// STAGE2-NEXT:  tile.widen "v"[%[[LO]]] if %[[TRUE]]
+// STAGE2:       scf.for %[[N0:[^ ]*]] =
+// STAGE2:         tile.wait "k"[%[[N0]]] pending 1 {widened}
+// STAGE2-NEXT:    tile.wait "v"[%[[N0]]] pending 0 {widened}
+// STAGE2-NEXT:    tile.load_async "k"[%[[NEXT:.*]]] if %[[MORE:.*]]
+// STAGE2-NEXT:    tile.load_async "v"[%[[NEXT]]] if %[[MORE]]
+// STAGE2:         tile.widen "k"[%[[NEXT]]] if %[[MORE]]
+// STAGE2-NEXT:    tile.widen "v"[%[[NEXT]]] if %[[MORE]]
+// STAGE2-NEXT:    tile.mma_pv
 attn.kernel @fp8_out_lse attributes {k = #attn.tensor<f8E4M3FN, 128, per_tensor>, lse, out = #attn.tensor<f8E4M3FN, 128, per_tensor>, q = #attn.tensor<f8E4M3FN, 128, per_tensor>, softmax_scale = 0.088388347648318433 : f64, v = #attn.tensor<f8E4M3FN, 128, per_tensor>} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
   attn.yield %s : f32

@@ -32,7 +32,7 @@ def AttnSelectConfig : Pass<"attn-select-config", "::mlir::ModuleOp"> {
     Annotates every attn.kernel with a `config` dictionary for the arch. On sm_90a with head
     dims that are multiples of 64: warpgroup MMAs, 128 query rows on 8 warps, 128 keys per tile
     (64 beyond d = 128), two K/V stages, and the two warpgroups taking turns at the tensor
-    cores for head dims of 128 and more with 16-bit K and V. Elsewhere mma.sync: by head dim, 128 query rows on
+    cores for head dims of 128 and more. Elsewhere mma.sync: by head dim, 128 query rows on
     4 warps with 64 (d <= 64) or 32 (d <= 128) keys per tile, or 64 x 32 beyond, one stage. The
     query heads of a fixed GQA group (up to 8) are packed into one CTA so they share each K/V
     tile. Every option overrides its field; an illegal result is an error naming it.

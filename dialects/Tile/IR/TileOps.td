@@ -63,11 +63,23 @@ def Tile_WaitOp : Tile_Op<"wait"> {
   let summary = "waits for k's or v's tile, widening fp8 to the MMA type once per CTA";
   let description = [{
     Waits until at most `pending` groups of loads issued after the one of keys [n0, n0 +
-    block_n) are still in flight (that one has then landed) and yields its buffer.
+    block_n) are still in flight (that one has then landed) and yields its buffer; an fp8
+    tile is widened here unless `widened` says a `tile.widen` did it already.
   }];
-  let arguments = (ins StrAttr:$operand, I32:$n0, I64Attr:$pending);
+  let arguments = (ins StrAttr:$operand, I32:$n0, I64Attr:$pending, UnitAttr:$widened);
   let results = (outs SmemTile:$tile);
   let assemblyFormat = "$operand `[` $n0 `]` `pending` $pending attr-dict `:` type($tile)";
+}
+
+def Tile_WidenOp : Tile_Op<"widen"> {
+  let summary = "widens this thread's landed fp8 copies of a k or v tile, without a barrier";
+  let description = [{
+    When `active`: waits for this thread's own copies and converts them to the MMA type in the
+    tile's buffer, so that the conversion can run where the other warpgroup's MMAs hide it;
+    the tile's `tile.wait ... {widened}` then only makes it visible to the whole CTA.
+  }];
+  let arguments = (ins StrAttr:$operand, I32:$n0, I1:$active);
+  let assemblyFormat = "$operand `[` $n0 `]` `if` $active attr-dict";
 }
 
 def Tile_MmaQKOp : Tile_Op<"mma_qk", [Pure]> {

@@ -17,7 +17,7 @@
 // CHECK-NEXT:    %[[END:.*]] = arith.addi %[[N0]], %{{.*}} : i32
 // CHECK-NEXT:    %[[MORE:.*]] = arith.cmpi slt, %[[END]], %[[KVLEN]] : i32
 // CHECK-NEXT:    %[[K:.*]] = tile.wait "k"[%[[N0]]] pending 1 : memref<32x64xbf16, 3>
-// CHECK-NEXT:    %[[V:.*]] = tile.wait "v"[%[[N0]]] pending 0 : memref<32x64xbf16, 3>
+// CHECK-NEXT:    %[[V:.*]] = tile.wait "v"[%[[N0]]] pending 0 {widened} : memref<32x64xbf16, 3>
 // CHECK-NEXT:    tile.load_async "k"[%[[END]]] if %[[MORE]]
 // CHECK-NEXT:    tile.load_async "v"[%[[END]]] if %[[MORE]]
 // CHECK-NEXT:    %[[S0:.*]] = tile.mma_qk %[[Q]], %[[K]] : memref<64x64xbf16, 3>, memref<32x64xbf16, 3> -> vector<64x32xf32>
@@ -53,6 +53,7 @@
 // CHECK-NEXT:    %[[LN:.*]] = tile.row_sum %[[P]], %[[L]], %[[AL]] : vector<64x32xf32>, vector<64xf32>
 // CHECK-NEXT:    %[[AS:.*]] = tile.scale_rows %[[A]], %[[AL]] : vector<64x64xf32>, vector<64xf32>
 // CHECK-NEXT:    %[[PV:.*]] = tile.scale_cols %[[P]] by "v"[%[[N0]]] : vector<64x32xf32>
+// CHECK-NEXT:    tile.widen "v"[%[[END]]] if %[[MORE]]
 // CHECK-NEXT:    %[[AN:.*]] = tile.mma_pv %[[PV]], %[[V]], %[[AS]] : vector<64x32xf32>, memref<32x64xbf16, 3>, vector<64x64xf32> -> vector<64x64xf32>
 // CHECK-NEXT:    scf.yield %[[MN]], %[[LN]], %[[AN]] : vector<64xf32>, vector<64xf32>, vector<64x64xf32>
 // CHECK-NEXT:  }
@@ -76,7 +77,7 @@ tile.kernel @every_op config {arch = "sm_90a", block_m = 64 : i64, block_n = 32 
     %end = arith.addi %n0, %c32 : i32
     %more = arith.cmpi slt, %end, %kv_len : i32
     %k = tile.wait "k"[%n0] pending 1 : memref<32x64xbf16, 3>
-    %v = tile.wait "v"[%n0] pending 0 : memref<32x64xbf16, 3>
+    %v = tile.wait "v"[%n0] pending 0 {widened} : memref<32x64xbf16, 3>
     tile.load_async "k"[%end] if %more
     tile.load_async "v"[%end] if %more
     %s0 = tile.mma_qk %q, %k : memref<64x64xbf16, 3>, memref<32x64xbf16, 3> -> vector<64x32xf32>
@@ -113,6 +114,7 @@ tile.kernel @every_op config {arch = "sm_90a", block_m = 64 : i64, block_n = 32 
     %ln = tile.row_sum %p, %l, %alpha : vector<64x32xf32>, vector<64xf32>
     %as = tile.scale_rows %acc, %alpha : vector<64x64xf32>, vector<64xf32>
     %pv = tile.scale_cols %p by "v"[%n0] : vector<64x32xf32>
+    tile.widen "v"[%end] if %more
     %an = tile.mma_pv %pv, %v, %as : vector<64x32xf32>, memref<32x64xbf16, 3>, vector<64x64xf32> -> vector<64x64xf32>
     scf.yield %mn, %ln, %an : vector<64xf32>, vector<64xf32>, vector<64x64xf32>
   }

@@ -307,9 +307,16 @@ template <class C, class T, int NROWS, int D, int DP, int STRIDE, int RAW_OFF> s
     else
       copy_rows_async<C, NROWS, D * 2, true, STRIDE * 2>(reinterpret_cast<u8 *>(dst), src);
   }
-  template <int PENDING> ATTN_FN static void finish(const Smem<C> &sm, u16 *dst) {
+  /// This thread's copies widened into dst (fp8) once they have landed; no barrier.
+  ATTN_FN static void widen(const Smem<C> &sm, u16 *dst) {
+    if constexpr (IsFP8<T>::value) {
+      cp_async_wait<0>();
+      widen_rows<C, T, NROWS, D, DP, STRIDE>(dst, sm.raw(RAW_OFF));
+    }
+  }
+  template <int PENDING, bool WIDENED = false> ATTN_FN static void finish(const Smem<C> &sm, u16 *dst) {
     cp_async_wait<PENDING>();
-    if constexpr (IsFP8<T>::value)
+    if constexpr (IsFP8<T>::value && !WIDENED)
       widen_rows<C, T, NROWS, D, DP, STRIDE>(dst, sm.raw(RAW_OFF));
     if constexpr (C::WGMMA)
       fence_proxy_async();
@@ -365,14 +372,24 @@ template <class C, int WHICH> ATTN_FN void load_kv_async(const Cta<C> &cta, cons
   cp_async_commit();
 }
 /// Waits for the tile of keys [n0, n0 + BN) of k or v, PENDING later groups being allowed in
-/// flight, and returns its buffer.
-template <class C, int WHICH, int PENDING> ATTN_FN const u16 *wait_kv(const Smem<C> &sm, int n0) {
+/// flight, and returns its buffer (WIDENED: widen_kv converted it already).
+template <class C, int WHICH, int PENDING, bool WIDENED>
+ATTN_FN const u16 *wait_kv(const Smem<C> &sm, int n0) {
   u16 *dst = WHICH == 0 ? sm.k(stage_of<C>(n0)) : sm.v(stage_of<C>(n0));
   if constexpr (WHICH == 0)
-    KLoader<C>::template finish<PENDING>(sm, dst);
+    KLoader<C>::template finish<PENDING, WIDENED>(sm, dst);
   else
-    VLoader<C>::template finish<PENDING>(sm, dst);
+    VLoader<C>::template finish<PENDING, WIDENED>(sm, dst);
   return dst;
+}
+/// Widens this thread's fp8 copies of the tile of keys [n0, n0 + BN) when `active`.
+template <class C, int WHICH> ATTN_FN void widen_kv(const Smem<C> &sm, int n0, bool active) {
+  if (!active)
+    return;
+  if constexpr (WHICH == 0)
+    KLoader<C>::widen(sm, sm.k(stage_of<C>(n0)));
+  else
+    VLoader<C>::widen(sm, sm.v(stage_of<C>(n0)));
 }
 
 // ---- MMAs: mma.sync ---------------------------------------------------------------------

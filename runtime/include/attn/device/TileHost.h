@@ -100,7 +100,9 @@ template <class C, int WHICH> inline void load_kv_async(const Cta<C> &cta, Smem<
       read_row<C, T, C::DV>(sm->v[stage_of<C>(n0)][r], p);
   }
 }
-template <class C, int WHICH, int PENDING> inline auto wait_kv(Smem<C> *sm, int n0) {
+/// Loads widen at once on the host.
+template <class C, int WHICH> inline void widen_kv(Smem<C> *, int, bool) {}
+template <class C, int WHICH, int PENDING, bool WIDENED> inline auto wait_kv(Smem<C> *sm, int n0) {
   if constexpr (WHICH == 0)
     return KTile<C>(sm->k[stage_of<C>(n0)]);
   else
