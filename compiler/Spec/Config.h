@@ -40,7 +40,7 @@ struct ConfigOverrides {
 /// without spills (64 for head dims up to 64, 32 up to 128), 64 x 32 beyond; two CTAs per SM.
 /// The heads of a fixed GQA group (up to 8) share a CTA and its K/V tiles. The two warpgroups
 /// take turns at the tensor cores (ping-pong) where a warpgroup's softmax lasts about as long
-/// as its MMAs: head dims of 128 and more (measured: +3-19 % there, -8 % at head dim 64).
+/// as its MMAs: head dims of 128 and more (measured: +2-19 % there, -8 % at head dim 64).
 /// Overrides replace any field.
 KernelConfig selectConfig(const Signature &sig, const ConfigOverrides &overrides);
 
