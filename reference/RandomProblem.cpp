@@ -176,11 +176,7 @@ RandomProblem attn::ref::makeRandomProblem(const Signature &sig, const ProblemSh
   for (const ParamSig &ps : sig.params) {
     std::vector<int64_t> dims;
     for (const ParamDim &d : ps.dims)
-      dims.push_back(d.kind == ParamDim::B     ? B
-                     : d.kind == ParamDim::H   ? shape.hq
-                     : d.kind == ParamDim::Hkv ? shape.hkv
-                     : d.kind == ParamDim::S   ? maxKV
-                                               : d.size);
+      dims.push_back(d.extent(B, shape.hq, shape.hkv, maxKV));
     Tensor t(ps.dtype, dims);
     bool overS = !ps.dims.empty() && ps.dims.back().kind == ParamDim::S;
     forEachIndex(dims, [&](const std::vector<int64_t> &i) {

@@ -239,11 +239,7 @@ llvm::Error Evaluator::validate() {
                                 dtypeName(t.dtype()), shapeStr(t.shape())));
     for (size_t i = 0; i < ps.dims.size(); ++i) {
       const ParamDim &d = ps.dims[i];
-      int64_t want = d.kind == ParamDim::B     ? B
-                     : d.kind == ParamDim::H   ? Hq
-                     : d.kind == ParamDim::Hkv ? Hkv
-                     : d.kind == ParamDim::S   ? maxKV
-                                               : d.size;
+      int64_t want = d.extent(B, Hq, Hkv, maxKV);
       bool ok = d.kind == ParamDim::S ? t.shape()[i] >= want : t.shape()[i] == want;
       if (!ok)
         return fail(llvm::formatv("param '{0}': dimension {1} ({2}) must be {3}{4}, got {5}",

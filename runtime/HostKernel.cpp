@@ -30,10 +30,6 @@
 using namespace attn;
 using namespace attn::rt;
 
-#ifndef ATTN_VERSION
-#define ATTN_VERSION "unknown"
-#endif
-
 namespace {
 
 /// A compiler command split into the program's path and its leading arguments.

@@ -8,10 +8,6 @@
 using namespace attn;
 using namespace attn::rt;
 
-#ifndef ATTN_VERSION
-#define ATTN_VERSION "unknown"
-#endif
-
 namespace {
 
 /// One module cache per directory for the whole process, so that kernels share builds.

@@ -626,11 +626,7 @@ llvm::Error Checker::checkParams() {
     std::vector<int64_t> want;
     for (size_t i = 0; i < p.dims.size(); ++i) {
       const ParamDim &dim = p.dims[i];
-      int64_t n = dim.kind == ParamDim::B     ? B
-                  : dim.kind == ParamDim::H   ? Hq
-                  : dim.kind == ParamDim::Hkv ? Hkv
-                  : dim.kind == ParamDim::S   ? maxKV
-                                              : dim.size;
+      int64_t n = dim.extent(B, Hq, Hkv, maxKV);
       want.push_back(n);
       form += (i ? ", " : "") +
               (dim.kind == ParamDim::Fixed ? std::to_string(n)

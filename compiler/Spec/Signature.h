@@ -46,6 +46,10 @@ struct TensorSig {
 struct ParamDim {
   enum Kind { B, H, Hkv, S, Fixed } kind = Fixed;
   int64_t size = 0; ///< for Fixed
+  /// The extent for a launch's batch, query heads, KV heads and longest KV length.
+  int64_t extent(int64_t b, int64_t hq, int64_t hkv, int64_t s) const {
+    return kind == B ? b : kind == H ? hq : kind == Hkv ? hkv : kind == S ? s : size;
+  }
   bool operator==(const ParamDim &o) const { return kind == o.kind && size == o.size; }
 };
 

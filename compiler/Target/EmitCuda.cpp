@@ -240,6 +240,9 @@ mlir::LogicalResult Emitter::emitScalar(mlir::Operation &op) {
   return op.emitError() << "cannot emit '" << op.getName() << "' as CUDA C++";
 }
 
+/// The device library's index of a K/V operand: 0 for k, 1 for v.
+int operandIndex(llvm::StringRef operand) { return operand == "k" ? 0 : 1; }
+
 mlir::LogicalResult Emitter::emitOp(mlir::Operation &op) {
   using namespace tile;
   auto n = [&](Value v) { return name(v); };
@@ -258,18 +261,18 @@ mlir::LogicalResult Emitter::emitOp(mlir::Operation &op) {
     return mlir::success();
   }
   if (auto l = llvm::dyn_cast<LoadAsyncOp>(op)) {
-    line() << "load_kv_async<Cfg, " << (l.getOperand() == "k" ? 0 : 1) << ">(cta, sm, "
+    line() << "load_kv_async<Cfg, " << operandIndex(l.getOperand()) << ">(cta, sm, "
            << n(l.getN0()) << ", " << n(l.getActive()) << ");\n";
     return mlir::success();
   }
   if (auto w = llvm::dyn_cast<WaitOp>(op)) {
     line() << "const auto " << fresh(w.getTile()) << " = wait_kv<Cfg, "
-           << (w.getOperand() == "k" ? 0 : 1) << ", " << w.getPending() << ", "
+           << operandIndex(w.getOperand()) << ", " << w.getPending() << ", "
            << (w.getWidened() ? "true" : "false") << ">(sm, " << n(w.getN0()) << ");\n";
     return mlir::success();
   }
   if (auto w = llvm::dyn_cast<WidenOp>(op)) {
-    line() << "widen_kv<Cfg, " << (w.getOperand() == "k" ? 0 : 1) << ">(sm, " << n(w.getN0())
+    line() << "widen_kv<Cfg, " << operandIndex(w.getOperand()) << ">(sm, " << n(w.getN0())
            << ", " << n(w.getActive()) << ");\n";
     return mlir::success();
   }
