@@ -181,10 +181,16 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
     if (widenEarly[operand == "v"])
       tile::WidenOp::create(b, loc, b.getStringAttr(operand), n0, active);
   };
+  // Q's copies first, then the first K/V tiles', so that q's conversion (fp8 widening, or bf16
+  // rows entering f16 tiles with their power-of-two factors) runs while K and V land.
+  tile::StartQOp::create(b, loc);
   load("k", lo, yes);
   if (stages == 2)
     load("v", lo, yes);
-  Value q = tile::LoadQOp::create(b, loc, qT);
+  bool rescaleQ = sig.q.dtype == DType::BF16 && *mmaType(sig) == DType::F16;
+  auto loadQ = tile::LoadQOp::create(b, loc, qT, rescaleQ ? mlir::Type(rowsT) : mlir::Type(),
+                                     b.getI64IntegerAttr(stages));
+  Value q = loadQ.getTile();
   widen("k", lo, yes);
   widen("v", lo, yes);
   auto fill = [&](mlir::Type t, float v) { return tile::FillOp::create(b, loc, t, b.getF32FloatAttr(v)).getResult(); };
@@ -197,7 +203,7 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
                                ? scaleName(sig.q.scale) : llvm::StringRef("none");
   Value rowScale = tile::ScoreScaleOp::create(
       b, loc, rowsT, plan.getMultiplier(), b.getStringAttr(qScale),
-      b.getStringAttr(kindOf("k", sig.k, plan.getScore())));
+      b.getStringAttr(kindOf("k", sig.k, plan.getScore())), loadQ.getRowFactor());
 
   auto loop = mlir::scf::ForOp::create(
       b, loc, lo, hi, cBN, mlir::ValueRange{m0, l0, acc0},

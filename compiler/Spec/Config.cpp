@@ -89,7 +89,8 @@ std::optional<DType> attn::mmaType(const Signature &sig) {
   for (DType t : {sig.q.dtype, sig.k.dtype, sig.v.dtype})
     if (t == DType::F32)
       return std::nullopt;
-  return sig.q.dtype == DType::F16 ? DType::F16 : DType::BF16;
+  bool fp8KV = isFP8(sig.k.dtype) && isFP8(sig.v.dtype);
+  return sig.q.dtype == DType::F16 || fp8KV ? DType::F16 : DType::BF16;
 }
 
 int64_t attn::sharedBytes(const KernelConfig &c, const Signature &sig) {

@@ -47,8 +47,11 @@ KernelConfig selectConfig(const Signature &sig, const ConfigOverrides &overrides
 /// Why `config` cannot run `sig` (tile shapes the library cannot build), or empty.
 std::string checkConfig(const KernelConfig &config, const Signature &sig);
 
-/// The MMA operand type: bf16 for bf16 and fp8 q (e4m3 and e5m2 values are bf16 values),
-/// f16 for f16 q. F32 q has no tensor-core path (nullopt).
+/// The MMA operand type. f16 for f16 q, and for fp8 K and V: e4m3 and e5m2 widen to f16 in one
+/// conversion (to bf16 in four), and P keeps 3 more bits; bf16 q then enters f16 row by row,
+/// each row divided by a power of two (tile.load_q's row factors), so it neither overflows nor
+/// loses bits. bf16 otherwise (fp8 q widens exactly to either). F32 q/k/v have no tensor-core
+/// path (nullopt).
 std::optional<DType> mmaType(const Signature &sig);
 
 /// Dynamic shared memory of a kernel, in bytes: the formula of the device library's Layout.h

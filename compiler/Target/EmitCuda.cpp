@@ -257,7 +257,17 @@ mlir::LogicalResult Emitter::emitOp(mlir::Operation &op) {
     return mlir::success();
   }
   if (auto l = llvm::dyn_cast<LoadQOp>(op)) {
-    line() << "const auto " << fresh(l.getTile()) << " = load_q(cta, sm);\n";
+    std::string factor;
+    if (Value f = l.getRowFactor()) {
+      factor = ", " + fresh(f);
+      line() << cppType(f.getType()) << " " << name(f) << ";\n";
+    }
+    line() << "const auto " << fresh(l.getTile()) << " = load_q<" << l.getPending() << ">(cta, sm"
+           << factor << ");\n";
+    return mlir::success();
+  }
+  if (llvm::isa<StartQOp>(op)) {
+    line() << "start_q(cta, sm);\n";
     return mlir::success();
   }
   if (auto l = llvm::dyn_cast<LoadAsyncOp>(op)) {
@@ -300,7 +310,8 @@ mlir::LogicalResult Emitter::emitOp(mlir::Operation &op) {
       e += " * cta.q_scale(r)";
     if (s.getKScale() != "none")
       e += " * cta.k_uniform_scale()";
-    define(s, "rows_of<Cfg>([&](int r) { (void)r; return " + e + "; })");
+    std::string rows = "rows_of<Cfg>([&](int r) { (void)r; return " + e + "; })";
+    define(s, s.getTimes() ? "rows_mul(" + rows + ", " + n(s.getTimes()) + ")" : rows);
     return mlir::success();
   }
   if (auto s = llvm::dyn_cast<ScaleRowsOp>(op)) {

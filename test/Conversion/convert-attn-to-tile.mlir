@@ -26,8 +26,9 @@
 // CHECK-NEXT:  %[[T:.*]] = arith.divsi %[[LO0]], %[[BN]] : i32
 // CHECK-NEXT:  %[[LO:.*]] = arith.muli %[[T]], %[[BN]] : i32
 // CHECK-NEXT:  %[[TRUE:.*]] = arith.constant true
+// CHECK-NEXT:  tile.start_q
 // CHECK-NEXT:  tile.load_async "k"[%[[LO]]] if %[[TRUE]]
-// CHECK-NEXT:  %[[Q:.*]] = tile.load_q : memref<128x128xbf16, 3>
+// CHECK-NEXT:  %[[Q:.*]] = tile.load_q pending 1 : memref<128x128xbf16, 3>
 // CHECK-NEXT:  %[[M0:.*]] = tile.fill 0xFF800000 : vector<128xf32>
 // CHECK-NEXT:  %[[L0:.*]] = tile.fill 0.000000e+00 : vector<128xf32>
 // CHECK-NEXT:  %[[A0:.*]] = tile.fill 0.000000e+00 : vector<128x128xf32>
@@ -79,9 +80,10 @@
 // STAGE2-LABEL: tile.kernel @causal
 // STAGE2-SAME:  config {arch = "sm_90a", block_m = 128 : i64, block_n = 128 : i64, heads_per_tile = 1 : i64, mma = "wgmma", pingpong = true, stages = 2 : i64, warps = 8 : i64}
 // STAGE2:       %[[TRUE:.*]] = arith.constant true
+// STAGE2-NEXT:  tile.start_q
 // STAGE2-NEXT:  tile.load_async "k"[%[[LO:.*]]] if %[[TRUE]]
 // STAGE2-NEXT:  tile.load_async "v"[%[[LO]]] if %[[TRUE]]
-// STAGE2-NEXT:  %[[Q:.*]] = tile.load_q : memref<128x128xbf16, 3>
+// STAGE2-NEXT:  %[[Q:.*]] = tile.load_q pending 2 : memref<128x128xbf16, 3>
 // STAGE2:       scf.for %[[N0:[^ ]*]] = %[[LO]] to %[[HI:[^ ]*]] step
 // STAGE2-NEXT:    %[[NEXT:.*]] = arith.addi %[[N0]], %{{.*}} : i32
 // STAGE2-NEXT:    %[[MORE:.*]] = arith.cmpi slt, %[[NEXT]], %[[HI]] : i32
@@ -173,12 +175,14 @@ attn.kernel @softcap attributes {gqa = 2 : i64, k = #attn.tensor<bf16, 128>, out
 // (c) per_token_head e4m3 K and V: K's scale on the columns of S before the softmax, V's on the
 // columns of P after row_sum (l sums the unscaled P); no uniform k or v scale. No mask: every
 // tile is full (scf.if on true) and the loop covers [0, kv_len).
-// Head dim 64: 128 x 64 tiles on 4 warps.
+// Head dim 64: 128 x 64 tiles on 4 warps. With fp8 K and V the MMAs run on f16: bf16 q's rows
+// enter f16 divided by powers of two, which the score multiplier takes back (`times`).
 // CHECK-LABEL: tile.kernel @per_token
 // CHECK-SAME:  config {arch = "sm_90a", block_m = 128 : i64, block_n = 64 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", pingpong = false, stages = 1 : i64, warps = 4 : i64}
-// CHECK:       %[[RS:.*]] = tile.score_scale 0.1803368801111204{{[0-9]*}} q "none" k "none" : vector<128xf32>
+// CHECK:       %[[Q:.*]], %[[QF:.*]] = tile.load_q pending 1 : memref<128x64xf16, 3>, vector<128xf32>
+// CHECK:       %[[RS:.*]] = tile.score_scale 0.1803368801111204{{[0-9]*}} q "none" k "none" times %[[QF]] : vector<128xf32>
 // CHECK:       scf.for %[[N0:[^ ]*]] =
-// CHECK:         %[[S0:.*]] = tile.mma_qk %{{.*}}, %{{.*}} : memref<128x64xbf16, 3>, memref<64x64xbf16, 3> -> vector<128x64xf32>
+// CHECK:         %[[S0:.*]] = tile.mma_qk %[[Q]], %{{.*}} : memref<128x64xf16, 3>, memref<64x64xf16, 3> -> vector<128x64xf32>
 // CHECK-NEXT:    %[[S1:.*]] = tile.scale_rows %[[S0]], %[[RS]] : vector<128x64xf32>, vector<128xf32>
 // CHECK-NEXT:    %[[S2:.*]] = tile.scale_cols %[[S1]] by "k"[%[[N0]]] : vector<128x64xf32>
 // CHECK:         %[[TRUE:.*]] = arith.constant true
@@ -188,8 +192,8 @@ attn.kernel @softcap attributes {gqa = 2 : i64, k = #attn.tensor<bf16, 128>, out
 // CHECK-NEXT:    %{{.*}} = tile.row_sum %[[P]], %{{.*}}, %{{.*}} : vector<128x64xf32>, vector<128xf32>
 // CHECK-NEXT:    %{{.*}} = tile.scale_rows
 // CHECK-NEXT:    %[[PV:.*]] = tile.scale_cols %[[P]] by "v"[%[[N0]]] : vector<128x64xf32>
-// CHECK-NEXT:    %{{.*}} = tile.wait "v"[%[[N0]]] pending 0 : memref<64x64xbf16, 3>
-// CHECK:         tile.mma_pv %[[PV]], %{{.*}}, %{{.*}} : vector<128x64xf32>, memref<64x64xbf16, 3>, vector<128x64xf32> -> vector<128x64xf32>
+// CHECK-NEXT:    %{{.*}} = tile.wait "v"[%[[N0]]] pending 0 : memref<64x64xf16, 3>
+// CHECK:         tile.mma_pv %[[PV]], %{{.*}}, %{{.*}} : vector<128x64xf32>, memref<64x64xf16, 3>, vector<128x64xf32> -> vector<128x64xf32>
 // CHECK:       tile.store_out %{{.*}}, %{{.*}} v "none" : vector<128x64xf32>, vector<128xf32>
 attn.kernel @per_token attributes {k = #attn.tensor<f8E4M3FN, 64, per_token_head>, out = #attn.tensor<bf16, 64>, q = #attn.tensor<bf16, 64>, softmax_scale = 1.250000e-01 : f64, v = #attn.tensor<f8E4M3FN, 64, per_token_head>} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
@@ -201,10 +205,11 @@ attn.kernel @per_token attributes {k = #attn.tensor<f8E4M3FN, 64, per_token_head
 }
 
 // (d) e4m3 q/k/v/out per_tensor with lse: q and k scales in the score multiplier (read at run
-// time), the MMA runs on bf16 tiles, v's scale and the output scale in the epilogue, then lse.
+// time), the MMA runs on f16 tiles (fp8 q widens exactly: no row factors), v's scale and the
+// output scale in the epilogue, then lse.
 // CHECK-LABEL: tile.kernel @fp8_out_lse
 // CHECK-SAME:  signature {k = #attn.tensor<f8E4M3FN, 128, per_tensor>, lse, out = #attn.tensor<f8E4M3FN, 128, per_tensor>
-// CHECK:       tile.load_q : memref<128x128xbf16, 3>
+// CHECK:       tile.load_q pending 1 : memref<128x128xf16, 3>{{$}}
 // CHECK:       tile.score_scale 0.1275174308245{{[0-9]*}} q "per_tensor" k "per_tensor" : vector<128xf32>
 // CHECK:       %[[R:.*]]:3 = scf.for
 // CHECK-NOT:     tile.scale_cols
@@ -217,9 +222,10 @@ attn.kernel @per_token attributes {k = #attn.tensor<f8E4M3FN, 64, per_token_head
 // the waits at the tile's top only publish them ({widened}).
 // STAGE2-LABEL: tile.kernel @fp8_out_lse
 // STAGE2-SAME:  pingpong = true
-// STAGE2:       tile.load_async "k"[%[[LO:.*]]] if %[[TRUE:.*]]
+// STAGE2:       tile.start_q
+// STAGE2-NEXT:  tile.load_async "k"[%[[LO:.*]]] if %[[TRUE:.*]]
 // STAGE2-NEXT:  tile.load_async "v"[%[[LO]]] if %[[TRUE]]
-// STAGE2-NEXT:  tile.load_q
+// STAGE2-NEXT:  tile.load_q pending 2
 // STAGE2-NEXT:  tile.widen "k"[%[[LO]]] if %[[TRUE]]
 // STAGE2-NEXT:  tile.widen "v"[%[[LO]]] if %[[TRUE]]
 // STAGE2:       scf.for %[[N0:[^ ]*]] =

@@ -69,6 +69,39 @@ TEST(DeviceNumeric, NarrowingRoundsToNearestEven) {
   EXPECT_EQ(bad, 0);
 }
 
+TEST(DeviceNumeric, Bf16RowsEnterF16ExactlyAfterTheirShift) {
+  // For every positive finite bf16 m (a row's largest magnitude): m * 2^s lies in [2^14, 2^15)
+  // unless the clamp at 126 applies (then below), and the row's values x from m down to
+  // m * 2^-31 (all of them when clamped) survive x * 2^s -> f16 -> * 2^-s unchanged.
+  std::mt19937 rng(5);
+  int bad = 0;
+  for (uint32_t code = 1; code < 0x7F80; ++code) {
+    float m = dev::to_float(dev::bf16{uint16_t(code)});
+    int s = dev::f16_row_shift(m);
+    float top = m * dev::exp2i(s);
+    bool clamped = top < 16384.0f;
+    bad += !(clamped ? s == 126 : top < 32768.0f);
+    float lowest = clamped ? 0.0f : std::ldexp(m, -31);
+    std::uniform_int_distribution<uint32_t> pick(1, code);
+    for (int i = 0; i < 24; ++i) {
+      uint32_t xc = i == 0 ? code : pick(rng);
+      float x = dev::to_float(dev::bf16{uint16_t(xc)});
+      if (x < lowest)
+        continue;
+      float back = dev::to_float(dev::narrow<dev::f16>(x * dev::exp2i(s))) * dev::exp2i(-s);
+      bad += !same(back, x) + !same(-dev::to_float(dev::narrow<dev::f16>(-x * dev::exp2i(s))) * dev::exp2i(-s), x);
+    }
+  }
+  EXPECT_EQ(bad, 0);
+  EXPECT_EQ(dev::f16_row_shift(0.0f), 0);
+  EXPECT_EQ(dev::f16_row_shift(INFINITY), 0);
+  EXPECT_EQ(dev::f16_row_shift(NAN), 0);
+  EXPECT_EQ(dev::f16_row_shift(1.0f), 14);
+  EXPECT_EQ(dev::f16_row_shift(65504.0f), -1);
+  for (int e = -126; e <= 127; ++e)
+    EXPECT_EQ(dev::exp2i(e), std::ldexp(1.0f, e)) << e;
+}
+
 TEST(DeviceNumeric, IntegerArithmeticWrapsAndNeverTraps) {
   EXPECT_EQ(dev::m_addi(INT32_MAX, 1), INT32_MIN);
   EXPECT_EQ(dev::m_muli(65536, 65536), 0);

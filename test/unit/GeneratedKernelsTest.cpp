@@ -99,6 +99,39 @@ TEST(HostKernels, OtherTileShapesGiveTheSameAnswer) {
   EXPECT_TRUE(*pass) << log;
 }
 
+TEST(HostKernels, Bf16QueriesOutsideF16sRangeSurviveTheF16Tiles) {
+  // bf16 q over fp8 K/V runs its MMAs on f16 tiles. Queries of KV head 0 times 2^20 (beyond
+  // f16's 65504) and of KV head 1 times 2^-30 (below f16's smallest subnormal), with the per-head
+  // K scales divided by the same powers: the same scores, so the kernel must still match the
+  // reference on these inputs.
+  Compiled k("bf16q_fp8kv");
+  ASSERT_TRUE(k.kernel);
+  const ref::ProblemShape shape{2, 8, 2, 77, 130};
+  ref::RandomProblem rp = ref::makeRandomProblem(k.spec->signature, shape, 9);
+  ref::Problem &p = rp.problem;
+  const int64_t group = shape.hq / shape.hkv;
+  const int exps[2] = {20, -30};
+  double largest = 0;
+  for (int64_t b = 0; b < shape.b; ++b)
+    for (int64_t g = 0; g < shape.hkv; ++g) {
+      p.kScale[size_t(b * shape.hkv + g)] *= std::ldexp(1.0f, -exps[g]);
+      for (int64_t t = 0; t < shape.sq; ++t)
+        for (int64_t h = g * group; h < (g + 1) * group; ++h)
+          for (int64_t d = 0; d < p.q.shape()[3]; ++d) {
+            p.q.set({b, t, h, d}, std::ldexp(p.q.get({b, t, h, d}), exps[g]));
+            largest = std::max(largest, std::fabs(p.q.get({b, t, h, d})));
+          }
+    }
+  ASSERT_GT(largest, 65504.0); // f16 could not hold these rows as they are
+  llvm::Expected<check::KernelOutput> got = check::runKernel(*k.kernel, p, check::Device::Host);
+  ASSERT_TRUE(bool(got)) << llvm::toString(got.takeError());
+  llvm::Expected<ref::Result> want = ref::evaluate(*k.spec, p);
+  ASSERT_TRUE(bool(want)) << llvm::toString(want.takeError());
+  check::Verdict v = check::judge(*got, *want, k.spec->signature);
+  EXPECT_TRUE(v.pass) << "SQNR " << v.out.sqnrDb << " dB (needs " << v.requiredDb << "), finite "
+                      << v.finite;
+}
+
 TEST(HostKernels, AWrongScaleFailsTheCheck) {
   // The check can fail: the kernel's output judged against the reference of another softmax
   // scale (0.5 instead of the spec's 1/sqrt(128)) on the same inputs.

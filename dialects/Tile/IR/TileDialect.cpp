@@ -12,3 +12,10 @@ void attn::tile::TileDialect::initialize() {
 
 #define GET_OP_CLASSES
 #include "dialects/Tile/IR/TileOps.cpp.inc"
+
+mlir::LogicalResult attn::tile::LoadQOp::verify() {
+  auto elem = llvm::cast<mlir::MemRefType>(getTile().getType()).getElementType();
+  if (getRowFactor() && !elem.isF16())
+    return emitOpError("row factors bring bf16 rows into an f16 tile, not a ") << elem << " one";
+  return mlir::success();
+}

@@ -42,10 +42,25 @@ def Tile_CtaInfoOp : Tile_Op<"cta_info", [Pure]> {
   let assemblyFormat = "attr-dict";
 }
 
+def Tile_StartQOp : Tile_Op<"start_q"> {
+  let summary = "starts loading the query tile (one group of copies; rows past the sequence are zeros)";
+  let assemblyFormat = "attr-dict";
+}
+
 def Tile_LoadQOp : Tile_Op<"load_q"> {
-  let summary = "loads the query tile into shared memory, dequantizing fp8 to the MMA type";
-  let results = (outs SmemTile:$tile);
-  let assemblyFormat = "attr-dict `:` type($tile)";
+  let summary = "finishes the query tile in shared memory, dequantizing fp8 to the MMA type";
+  let description = [{
+    Waits for tile.start_q's copies, `pending` later groups of copies (the first K/V tiles)
+    being allowed in flight, so that any conversion of q runs while they land.
+    With `row_factor`, a bf16 query tile enters an f16 tile row by row: row r is divided by
+    row_factor[r], the power of two that brings its largest magnitude into [2^14, 2^15)
+    (exact: no row overflows f16, and every element a row's scores can notice keeps its bits).
+    The score multiplier takes the factors back (tile.score_scale's `times`).
+  }];
+  let arguments = (ins I64Attr:$pending);
+  let results = (outs SmemTile:$tile, Optional<RowVec>:$row_factor);
+  let assemblyFormat = "`pending` $pending attr-dict `:` type($tile) (`,` type($row_factor)^)?";
+  let hasVerifier = 1;
 }
 
 def Tile_LoadAsyncOp : Tile_Op<"load_async"> {
@@ -103,15 +118,18 @@ def Tile_FillOp : Tile_Op<"fill", [Pure]> {
   let assemblyFormat = "$value attr-dict `:` type($result)";
 }
 
-def Tile_ScoreScaleOp : Tile_Op<"score_scale", [Pure]> {
+def Tile_ScoreScaleOp : Tile_Op<"score_scale", [Pure,
+    OptionalTypesMatchWith<"times has one factor per row", "result", "times", "$_self">]> {
   let summary = "per row: multiplier * q's scale * k's per-tensor/per-head scale";
   let description = [{
     The folded score multiplier of attn-fold-scales (softmax_scale, and log2 e when the score
-    function is the identity) times the dequantization scales that are constant along a row.
+    function is the identity) times the dequantization scales that are constant along a row,
+    times tile.load_q's row factors where q's rows were rescaled.
   }];
-  let arguments = (ins F64Attr:$multiplier, StrAttr:$q_scale, StrAttr:$k_scale);
+  let arguments = (ins F64Attr:$multiplier, StrAttr:$q_scale, StrAttr:$k_scale,
+                       Optional<RowVec>:$times);
   let results = (outs RowVec:$result);
-  let assemblyFormat = "$multiplier `q` $q_scale `k` $k_scale attr-dict `:` type($result)";
+  let assemblyFormat = "$multiplier `q` $q_scale `k` $k_scale (`times` $times^)? attr-dict `:` type($result)";
 }
 
 def Tile_ScaleRowsOp : Tile_Op<"scale_rows", [Pure, AllTypesMatch<["tile", "result"]>]> {

@@ -74,7 +74,7 @@ tile.kernel @map_result config {} signature {} {
 // Shared-memory tiles hold the MMA type (bf16 or f16), never f32 or fp8.
 tile.kernel @f32_smem config {} signature {} {
   // expected-error @+1 {{'tile.load_q' op result #0 must be 2D memref of bfloat16 type or 16-bit float values, but got 'memref<64x64xf32, 3>'}}
-  %q = tile.load_q : memref<64x64xf32, 3>
+  %q = tile.load_q pending 0 : memref<64x64xf32, 3>
 }
 
 // -----
@@ -98,4 +98,12 @@ tile.kernel @param_f16 config {} signature {} {
   %c0 = arith.constant 0 : i32
   // expected-error @+1 {{'tile.param_read' op result #0 must be 32-bit float or 32-bit signless integer, but got 'f16'}}
   %x = tile.param_read "bias"(0, f16) [%c0] : f16
+}
+
+// -----
+
+// Row factors are for bf16 rows entering an f16 tile.
+tile.kernel @row_factor_bf16 config {} signature {} {
+  // expected-error @+1 {{'tile.load_q' op row factors bring bf16 rows into an f16 tile, not a 'bf16' one}}
+  %q, %f = tile.load_q pending 0 : memref<64x64xbf16, 3>, vector<64xf32>
 }

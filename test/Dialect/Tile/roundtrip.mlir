@@ -6,9 +6,10 @@
 // CHECK-SAME:  config {arch = "sm_90a", block_m = 64 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, mma = "wgmma", stages = 2 : i64, warps = 4 : i64}
 // CHECK-SAME:  signature {k = #attn.tensor<bf16, 64>, lse, out = #attn.tensor<f8E4M3FN, 64, per_tensor>, params = [#attn.param<"slopes", f32, [H]>, #attn.param<"doc", i32, [S]>], q = #attn.tensor<bf16, 64>, v = #attn.tensor<f8E4M3FN, 64, per_token_head>}
 // CHECK-NEXT:  %[[B:.*]], %[[QF:.*]], %[[QL:.*]], %[[KVLEN:.*]] = tile.cta_info
-// CHECK:       tile.load_async "k"[%[[C0:.*]]] if %[[TRUE:.*]]
+// CHECK:       tile.start_q
+// CHECK-NEXT:  tile.load_async "k"[%[[C0:.*]]] if %[[TRUE:.*]]
 // CHECK-NEXT:  tile.load_async "v"[%[[C0]]] if %[[TRUE]]
-// CHECK-NEXT:  %[[Q:.*]] = tile.load_q : memref<64x64xbf16, 3>
+// CHECK-NEXT:  %[[Q:.*]] = tile.load_q pending 2 : memref<64x64xbf16, 3>
 // CHECK-NEXT:  %[[M0:.*]] = tile.fill 0xFF800000 : vector<64xf32>
 // CHECK-NEXT:  %[[L0:.*]] = tile.fill 0.000000e+00 : vector<64xf32>
 // CHECK-NEXT:  %[[A0:.*]] = tile.fill 0.000000e+00 : vector<64x64xf32>
@@ -66,9 +67,10 @@ tile.kernel @every_op config {arch = "sm_90a", block_m = 64 : i64, block_n = 32 
   %c1 = arith.constant 1 : i32
   %c32 = arith.constant 32 : i32
   %true = arith.constant true
+  tile.start_q
   tile.load_async "k"[%c0] if %true
   tile.load_async "v"[%c0] if %true
-  %q = tile.load_q : memref<64x64xbf16, 3>
+  %q = tile.load_q pending 2 : memref<64x64xbf16, 3>
   %m0 = tile.fill 0xFF800000 : vector<64xf32>
   %l0 = tile.fill 0.0 : vector<64xf32>
   %acc0 = tile.fill 0.0 : vector<64x64xf32>
@@ -120,4 +122,14 @@ tile.kernel @every_op config {arch = "sm_90a", block_m = 64 : i64, block_n = 32 
   }
   tile.store_out %r#2, %r#1 v "none" {out_scale} : vector<64x64xf32>, vector<64xf32>
   tile.store_lse %r#0, %r#1 : vector<64xf32>
+}
+
+// bf16 q entering f16 tiles: load_q's row factors, taken back by score_scale's `times`.
+// CHECK-LABEL: tile.kernel @f16_rows
+// CHECK:       %[[Q:.*]], %[[F:.*]] = tile.load_q pending 0 : memref<64x64xf16, 3>, vector<64xf32>
+// CHECK-NEXT:  %{{.*}} = tile.score_scale 1.250000e-01 q "none" k "none" times %[[F]] : vector<64xf32>
+tile.kernel @f16_rows config {} signature {} {
+  tile.start_q
+  %q, %f = tile.load_q pending 0 : memref<64x64xf16, 3>, vector<64xf32>
+  %rs = tile.score_scale 0.125 q "none" k "none" times %f : vector<64xf32>
 }

@@ -190,6 +190,19 @@ template <> struct Narrow<e5m2> {
 
 template <class T> ATTN_FN T narrow(float x) { return Narrow<T>::from(x); }
 
+/// The exponent s for which a row of bf16 values with largest magnitude m enters f16 exactly as
+/// row * 2^s: m * 2^s lies in [2^14, 2^15) (no overflow; every bf16 value from m * 2^-31 up keeps
+/// all its bits), clamped to [-126, 126]; 0 when m is 0, infinite or NaN.
+ATTN_FN int f16_row_shift(float m) {
+  u32 e = (f2u(m) >> 23) & 0xFF;
+  if (!(m > 0.0f) || e == 0xFF)
+    return 0;
+  int s = 14 - (int(e) - 127); // a subnormal m (e = 0) gets the clamp's 126
+  return s < -126 ? -126 : s > 126 ? 126 : s;
+}
+/// 2^s for s in [-126, 127], exactly.
+ATTN_FN float exp2i(int s) { return u2f(u32(s + 127) << 23); }
+
 /// Two floats packed as the MMA operand type (bf16x2 or f16x2), low half first.
 template <class T> struct Pack2;
 template <> struct Pack2<bf16> {

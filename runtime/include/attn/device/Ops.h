@@ -41,6 +41,12 @@ template <class C, class F> ATTN_FN Rows<C> rows_of(F f) {
   return r;
 }
 
+/// a * b, row by row.
+template <class C> ATTN_FN Rows<C> rows_mul(Rows<C> a, const Rows<C> &b) {
+  for_each_row(a, [&](float &x, int slot, int) { x *= b.x[slot]; });
+  return a;
+}
+
 /// s * f, f one value per row.
 template <class C, int COLS> ATTN_FN Tile<C, COLS> scale_rows(Tile<C, COLS> s, const Rows<C> &f) {
   for_each(s, [&](float &x, int slot, int, int) { x *= f.x[slot]; });

@@ -342,15 +342,58 @@ template <class C> ATTN_FN Smem<C> smem_init(u8 *base) {
   return sm;
 }
 
-/// Loads the query tile (rows past the sequence are zeros), waits for it (and for every load
-/// before it) and returns it.
-template <class C> ATTN_FN const u16 *load_q(const Cta<C> &cta, const Smem<C> &sm) {
+/// Starts loading the query tile (rows past the sequence are zeros): one group of copies.
+template <class C> ATTN_FN void start_q(const Cta<C> &cta, const Smem<C> &sm) {
   const u8 *q = static_cast<const u8 *>(cta.a.q.data);
   QLoader<C>::start(sm, sm.q(), [&](int r) -> const u8 * {
     return cta.row_valid(r) ? q + cta.q_offset(cta.a.q, cta.row_pos(r), cta.row_head(r)) * sizeof(typename C::QT) : nullptr;
   });
   cp_async_commit();
-  QLoader<C>::template finish<0>(sm, sm.q());
+}
+/// Waits for start_q's copies (PENDING later groups may stay in flight) and returns the tile.
+template <int PENDING, class C> ATTN_FN const u16 *load_q(const Cta<C> &, const Smem<C> &sm) {
+  QLoader<C>::template finish<PENDING>(sm, sm.q());
+  return sm.q();
+}
+
+/// load_q for bf16 q in f16 tiles: the 4 lanes that hold a row's scores divide the row in place
+/// by its power of two (f16_row_shift of its largest magnitude, exact), and factor takes those
+/// powers back, one per row slot.
+template <int PENDING, class C> ATTN_FN const u16 *load_q(const Cta<C> &cta, const Smem<C> &sm, Rows<C> &factor) {
+  static_assert(sizeof(typename C::QT) == 2 && sizeof(typename C::MT) == 2, "bf16 rows into f16 tiles");
+  load_q<PENDING>(cta, sm);
+  u8 *q = reinterpret_cast<u8 *>(sm.q());
+  constexpr int NCH = Layout<C>::DQKP / 8, PER_LANE = (NCH + 3) / 4;
+  const int part = lane_id() & 3;
+  ATTN_UNROLL for (int s = 0; s < Rows<C>::N; ++s) {
+    const int r = slot_row<C>(s);
+    uint4 w[PER_LANE];
+    float m = 0.0f;
+    ATTN_UNROLL for (int j = 0; j < PER_LANE; ++j) {
+      if (part + 4 * j < NCH) {
+        w[j] = *reinterpret_cast<const uint4 *>(q + Layout<C>::template chunk<C::BM, Layout<C>::SQ>(r, part + 4 * j));
+        const u32 *x = reinterpret_cast<const u32 *>(&w[j]);
+        ATTN_UNROLL for (int i = 0; i < 4; ++i)
+          m = fmaxf(m, fmaxf(fabsf(u2f(x[i] << 16)), fabsf(u2f(x[i] & 0xFFFF0000u))));
+      }
+    }
+    m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 1));
+    m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 2));
+    const int sh = f16_row_shift(m);
+    const float mul = exp2i(sh);
+    factor.x[s] = exp2i(-sh);
+    ATTN_UNROLL for (int j = 0; j < PER_LANE; ++j) {
+      if (part + 4 * j < NCH) {
+        u32 *x = reinterpret_cast<u32 *>(&w[j]);
+        ATTN_UNROLL for (int i = 0; i < 4; ++i)
+          x[i] = pack2<f16>(u2f(x[i] << 16) * mul, u2f(x[i] & 0xFFFF0000u) * mul);
+        *reinterpret_cast<uint4 *>(q + Layout<C>::template chunk<C::BM, Layout<C>::SQ>(r, part + 4 * j)) = w[j];
+      }
+    }
+  }
+  if constexpr (C::WGMMA)
+    fence_proxy_async();
+  cta_sync();
   return sm.q();
 }
 

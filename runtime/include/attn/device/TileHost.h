@@ -74,13 +74,33 @@ template <class C, class T, int D> inline void read_row(float *dst, const u8 *p)
     dst[d] = p ? to_float(narrow<typename C::MT>(to_float(reinterpret_cast<const T *>(p)[d]))) : 0.0f;
 }
 
-template <class C> inline QTile<C> load_q(const Cta<C> &cta, Smem<C> *sm) {
+/// Query row r of the tile in q's memory, or null past the sequence.
+template <class C> inline const u8 *q_row(const Cta<C> &cta, int r) {
   const u8 *q = static_cast<const u8 *>(cta.a.q.data);
+  return cta.row_valid(r) ? q + cta.q_offset(cta.a.q, cta.row_pos(r), cta.row_head(r)) * sizeof(typename C::QT)
+                          : nullptr;
+}
+/// The host reads q at load_q (the GPU's copies are asynchronous).
+template <class C> inline void start_q(const Cta<C> &, Smem<C> *) {}
+template <int PENDING, class C> inline QTile<C> load_q(const Cta<C> &cta, Smem<C> *sm) {
   for (int r = 0; r < C::BM; ++r)
-    read_row<C, typename C::QT, C::DQK>(
-        sm->q[r], cta.row_valid(r)
-                      ? q + cta.q_offset(cta.a.q, cta.row_pos(r), cta.row_head(r)) * sizeof(typename C::QT)
-                      : nullptr);
+    read_row<C, typename C::QT, C::DQK>(sm->q[r], q_row(cta, r));
+  return sm->q;
+}
+/// bf16 q in f16 tiles: each row divided by its power of two, as on the GPU.
+template <int PENDING, class C> inline QTile<C> load_q(const Cta<C> &cta, Smem<C> *sm, Rows<C> &factor) {
+  static_assert(std::is_same<typename C::QT, bf16>::value && std::is_same<typename C::MT, f16>::value,
+                "bf16 rows into f16 tiles");
+  for (int r = 0; r < C::BM; ++r) {
+    const u8 *p = q_row(cta, r);
+    float m = 0.0f;
+    for (int d = 0; p && d < C::DQK; ++d)
+      m = std::fmax(m, std::fabs(to_float(reinterpret_cast<const bf16 *>(p)[d])));
+    const int sh = f16_row_shift(m);
+    factor.x[r] = exp2i(-sh);
+    for (int d = 0; d < C::DQK; ++d)
+      sm->q[r][d] = p ? to_float(narrow<f16>(to_float(reinterpret_cast<const bf16 *>(p)[d]) * exp2i(sh))) : 0.0f;
+  }
   return sm->q;
 }
 /// Loads at once (the GPU's copies are asynchronous), into the stage's buffer as on the GPU,
