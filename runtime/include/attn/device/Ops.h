@@ -127,17 +127,20 @@ template <class C, int COLS> ATTN_FN Rows<C> row_sum(const Tile<C, COLS> &p, Row
   return l;
 }
 
-/// out = acc / l * scale(row), stored as the out dtype (fp8: saturated); a row with l = 0 (all
-/// masked) stores zeros. Rows past the sequence are not stored.
+/// out = acc * (scale(row) / l), stored as the out dtype (fp8: saturated); a row with l = 0 (all
+/// masked) stores zeros. Rows past the sequence are not stored. Each row's factor is computed
+/// once, before any store (a store could alias the scale tensors, so the compiler would reload
+/// them after every one).
 template <class C, int COLS, class F>
 ATTN_FN void store_out(const Cta<C> &cta, Tile<C, COLS> acc, const Rows<C> &l, F rowScale) {
   typedef typename C::OT OT;
   OT *out = static_cast<OT *>(const_cast<void *>(cta.a.out.data));
+  Rows<C> factor;
+  for_each_row(factor, [&](float &f, int slot, int row) { f = l.x[slot] > 0.0f ? rowScale(row) / l.x[slot] : 0.0f; });
   for_each(acc, [&](float &x, int slot, int row, int col) {
     if (col >= C::DV || !cta.row_valid(row))
       return;
-    float v = l.x[slot] > 0.0f ? x / l.x[slot] * rowScale(row) : 0.0f;
-    out[cta.q_offset(cta.a.out, cta.row_pos(row), cta.row_head(row)) + col] = narrow<OT>(v);
+    out[cta.q_offset(cta.a.out, cta.row_pos(row), cta.row_head(row)) + col] = narrow<OT>(x * factor.x[slot]);
   });
 }
 /// lse = (m + log2 l) * ln 2 (natural log), -inf for a fully masked row.

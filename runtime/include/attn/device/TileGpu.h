@@ -264,19 +264,26 @@ template <class C, class T> ATTN_FN uint4 widen8(u32 w0, u32 w1) {
 /// barrier between the copy and the conversion. A 16-byte chunk of codes becomes two 16-byte
 /// chunks of the tile; chunks 4-7 of each 8 store their second half first, so that the 8
 /// stores of a phase hit 8 different bank groups in both layouts (a quarter warp reads one
-/// 128-byte row of codes, also without conflicts).
+/// 128-byte row of codes, also without conflicts). All of a thread's codes are read before the
+/// first store (which could alias them for the compiler), so the reads overlap.
 template <class C, class T, int NROWS, int D, int RAW_STRIDE, int STRIDE>
 ATTN_FN void widen_rows(u16 *dst, const u8 *raw) {
   constexpr int CH = D % 16 == 0 ? 16 : 8, PER_ROW = D / CH, TOTAL = NROWS * PER_ROW;
   constexpr int THREADS = C::WARPS * 32, ITERS = (TOTAL + THREADS - 1) / THREADS;
   u8 *out = reinterpret_cast<u8 *>(dst);
+  uint4 codes[ITERS];
+  ATTN_UNROLL for (int it = 0; it < ITERS; ++it) {
+    int i = it * THREADS + int(threadIdx.x);
+    if (CH == 16 && (TOTAL % THREADS == 0 || i < TOTAL))
+      codes[it] = *reinterpret_cast<const uint4 *>(raw + (i / PER_ROW) * RAW_STRIDE + (i % PER_ROW) * CH);
+  }
   ATTN_UNROLL for (int it = 0; it < ITERS; ++it) {
     int i = it * THREADS + int(threadIdx.x);
     if (TOTAL % THREADS == 0 || i < TOTAL) {
       int r = i / PER_ROW, c = i % PER_ROW;
       const u8 *src = raw + r * RAW_STRIDE + c * CH;
       if constexpr (CH == 16) {
-        uint4 w = *reinterpret_cast<const uint4 *>(src);
+        uint4 w = codes[it];
         uint4 lo = widen8<C, T>(w.x, w.y), hi = widen8<C, T>(w.z, w.w);
         bool swap = (c >> 2) & 1;
         *reinterpret_cast<uint4 *>(out + Layout<C>::template chunk<NROWS, STRIDE>(r, 2 * c + swap)) = swap ? hi : lo;
