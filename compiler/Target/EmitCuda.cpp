@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -155,7 +156,20 @@ mlir::LogicalResult Emitter::emitScalar(mlir::Operation &op) {
   if (llvm::isa<ar::AddFOp>(op)) return infix("+");
   if (llvm::isa<ar::SubFOp>(op)) return infix("-");
   if (llvm::isa<ar::MulFOp>(op)) return infix("*");
-  if (llvm::isa<ar::DivFOp>(op)) return call("m_divf");
+  if (auto d = llvm::dyn_cast<ar::DivFOp>(op)) {
+    // By a constant: times its reciprocal (within 1.5 ulp, as the hardware's approximate
+    // division is within 2), one multiply where a division costs a reciprocal on the
+    // special-function units, which a score function shares with the softmax's exp2.
+    mlir::FloatAttr c;
+    if (mlir::matchPattern(d.getRhs(), mlir::m_Constant(&c))) {
+      double r = 1.0 / c.getValueAsDouble();
+      if (std::isfinite(r) && std::fabs(r) >= 0x1p-125 && std::fabs(r) <= 0x1p125) {
+        define(op.getResult(0), "(" + in(0) + " * " + floatLiteral(r) + ")");
+        return mlir::success();
+      }
+    }
+    return call("m_divf");
+  }
   if (llvm::isa<ar::MaximumFOp>(op)) return call("m_maximumf");
   if (llvm::isa<ar::MinimumFOp>(op)) return call("m_minimumf");
   if (llvm::isa<ar::NegFOp>(op)) {
