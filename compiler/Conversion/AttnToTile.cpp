@@ -225,11 +225,13 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
         s = tile::ScaleRowsOp::create(b, loc, sT, s, rowScale);
         if (contains(plan.getColumns(), "k"))
           s = tile::ScaleColsOp::create(b, loc, sT, s, b.getStringAttr("k"), n0);
-        if (!plan.getExp2().getValue()) {
-          // The score function sees natural units; the softmax runs in base 2 after it.
-          auto map = tile::MapOp::create(b, loc, sT, s, bIdx, n0);
-          copyRegion(kernel.getScore(), map.getBody());
-          s = tile::MulOp::create(b, loc, sT, map, b.getF64FloatAttr(M_LOG2E));
+        if (!scoreIsIdentity(kernel)) {
+          // The score function; the softmax runs in base 2 after it (log2 e folded into the
+          // function's last multiplication by attn-fold-scales, or applied here).
+          s = tile::MapOp::create(b, loc, sT, s, bIdx, n0);
+          copyRegion(kernel.getScore(), s.getDefiningOp<tile::MapOp>().getBody());
+          if (!plan.getExp2().getValue())
+            s = tile::MulOp::create(b, loc, sT, s, b.getF64FloatAttr(M_LOG2E));
         }
         // Tiles the mask keeps whole only clip keys past the sequence.
         Value kvEnd = mlir::arith::MinSIOp::create(b, loc, next, kvLen);

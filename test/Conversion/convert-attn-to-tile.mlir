@@ -131,28 +131,28 @@ attn.kernel @causal attributes {k = #attn.tensor<bf16, 128>, out = #attn.tensor<
   attn.yield %0 : i1
 }
 
-// (b) soft-cap (Gemma 2): the score needs natural units, so the multiplier is the softmax scale
-// alone, the score function is a tile.map, and log2(e) is applied after it. gqa = 2 packs two
-// heads per CTA; the window gives a lower KV bound q_first - 4095.
+// (b) soft-cap (Gemma 2) 50 tanh(s / 50): attn-fold-scales took 1/50 into the multiplier
+// (1/12/50) and log2(e) into the final multiplication (50 log2 e = 72.13...), so the tile.map
+// is tanh and one multiply, with no tile.mul after it. gqa = 2 packs two heads per CTA; the
+// window gives a lower KV bound q_first - 4095.
 // CHECK-LABEL: tile.kernel @softcap
 // CHECK-SAME:  heads_per_tile = 2 : i64
 // CHECK:       %{{.*}}, %[[QF:.*]], %{{.*}}, %{{.*}} = tile.cta_info
 // CHECK:       %[[W:.*]] = arith.constant 4095 : i32
 // CHECK-NEXT:  %[[LO:.*]] = arith.subi %[[QF]], %[[W]] : i32
 // CHECK:       arith.maxsi %[[LO]], %{{.*}} : i32
-// CHECK:       %[[RS:.*]] = tile.score_scale 0.083333333333333{{[0-9]*}} q "none" k "none" : vector<128xf32>
+// CHECK:       %[[RS:.*]] = tile.score_scale 0.0016666666666666{{[0-9]*}} q "none" k "none" : vector<128xf32>
 // CHECK:       scf.for
 // CHECK:         %[[S0:.*]] = tile.mma_qk
 // CHECK-NEXT:    %[[S1:.*]] = tile.scale_rows %[[S0]], %[[RS]] : vector<128x32xf32>, vector<128xf32>
 // CHECK-NEXT:    %[[S2:.*]] = tile.map %[[S1]][%{{.*}}, %{{.*}}] : vector<128x32xf32> {
 // CHECK-NEXT:    ^bb0(%[[X:.*]]: f32, %{{.*}}: i32, %{{.*}}: i32, %{{.*}}: i32, %{{.*}}: i32):
-// CHECK-NEXT:      %[[CAP:.*]] = arith.constant 5.000000e+01 : f32
-// CHECK-NEXT:      %[[D:.*]] = arith.divf %[[X]], %[[CAP]] : f32
-// CHECK-NEXT:      %[[TH:.*]] = math.tanh %[[D]] : f32
-// CHECK-NEXT:      %[[Y:.*]] = arith.mulf %[[CAP]], %[[TH]] : f32
+// CHECK-NEXT:      %[[TH:.*]] = math.tanh %[[X]] : f32
+// CHECK-NEXT:      %[[C:.*]] = arith.constant 72.134750{{[0-9]*}} : f32
+// CHECK-NEXT:      %[[Y:.*]] = arith.mulf %[[TH]], %[[C]] : f32
 // CHECK-NEXT:      tile.yield %[[Y]] : f32
 // CHECK-NEXT:    }
-// CHECK-NEXT:    %{{.*}} = tile.mul %[[S2]], 1.4426950408889634 : vector<128x32xf32>
+// CHECK-NOT:     tile.mul
 // CHECK:         tile.mask
 // CHECK:           attn.sliding_window
 // CHECK:       tile.store_out %{{.*}}, %{{.*}} v "none" : vector<128x128xf32>, vector<128xf32>
@@ -170,6 +170,23 @@ attn.kernel @softcap attributes {gqa = 2 : i64, k = #attn.tensor<bf16, 128>, out
   %1 = attn.sliding_window %q_idx, %kv_idx window %c4096
   %2 = arith.andi %0, %1 : i1
   attn.yield %2 : i1
+}
+
+// (b2) a score function that has no constant factor to fold (s + kv_idx): it sees natural
+// units, and log2(e) is applied after the tile.map.
+// CHECK-LABEL: tile.kernel @natural
+// CHECK:       tile.score_scale 1.250000e-01 q "none" k "none" : vector<128xf32>
+// CHECK:       %[[M:.*]] = tile.map
+// CHECK:       tile.mul %[[M]], 1.4426950408889634 : vector<128x64xf32>
+attn.kernel @natural attributes {k = #attn.tensor<bf16, 64>, out = #attn.tensor<bf16, 64>, q = #attn.tensor<bf16, 64>, softmax_scale = 0.125 : f64, v = #attn.tensor<bf16, 64>} score {
+^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+  %0 = arith.sitofp %kv_idx : i32 to f32
+  %1 = arith.addf %s, %0 : f32
+  attn.yield %1 : f32
+} mask {
+^bb0(%b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+  %t = arith.constant true
+  attn.yield %t : i1
 }
 
 // (c) per_token_head e4m3 K and V: K's scale on the columns of S before the softmax, V's on the

@@ -4,6 +4,10 @@
 
 #include "DiagnosticCapture.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/Matchers.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -36,7 +40,9 @@ ScalePlanAttr planOf(const std::string &body, mlir::OwningOpRef<mlir::ModuleOp> 
 }
 } // namespace
 
-TEST(FoldScales, GemmaSoftcapKeepsNaturalUnits) {
+TEST(FoldScales, GemmaSoftcapFoldsItsConstants) {
+  // 50 tanh(s / 50) with softmax_scale 1/12: the multiplier takes 1/50, the final
+  // multiplication log2(e), and the region is left computing 50 log2(e) tanh(s).
   DiagnosticCapture dc;
   mlir::OwningOpRef<mlir::ModuleOp> m;
   ScalePlanAttr plan = planOf("  q: bf16[128]; k: bf16[128]; v: bf16[128]; out: bf16;\n"
@@ -44,9 +50,21 @@ TEST(FoldScales, GemmaSoftcapKeepsNaturalUnits) {
                               "  score { 50.0 * tanh(s / 50.0) }",
                               m, dc);
   ASSERT_TRUE(plan) << firstError(dc);
-  EXPECT_FALSE(plan.getExp2().getValue());
-  EXPECT_DOUBLE_EQ(plan.getMultiplier().getValueAsDouble(), 1.0 / 12.0);
+  EXPECT_TRUE(plan.getExp2().getValue());
+  EXPECT_DOUBLE_EQ(plan.getMultiplier().getValueAsDouble(), 1.0 / 12.0 / 50.0);
   EXPECT_EQ(names(plan.getScore()) + "|" + names(plan.getEpilogue()), "|");
+  KernelOp kernel;
+  m->walk([&](KernelOp k) { kernel = k; });
+  mlir::Block &score = kernel.getScore().front();
+  auto mul = llvm::dyn_cast_or_null<mlir::arith::MulFOp>(
+      llvm::cast<YieldOp>(score.getTerminator()).getValue().getDefiningOp());
+  ASSERT_TRUE(mul);
+  auto tanh = mul.getLhs().getDefiningOp<mlir::math::TanhOp>();
+  ASSERT_TRUE(tanh);
+  EXPECT_EQ(tanh.getOperand(), score.getArgument(0));
+  mlir::FloatAttr c;
+  ASSERT_TRUE(mlir::matchPattern(mul.getRhs(), mlir::m_Constant(&c)));
+  EXPECT_FLOAT_EQ(float(c.getValueAsDouble()), float(50.0 / std::log(2.0)));
 }
 
 TEST(FoldScales, VllmFp8FoldsQAndKScalesAndLog2e) {

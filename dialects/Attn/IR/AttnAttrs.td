@@ -32,9 +32,11 @@ def Attn_ParamAttr : Attn_Attr<"Param", "param"> {
 def Attn_ScalePlanAttr : Attn_Attr<"ScalePlan", "scales"> {
   let summary = "where each dequantization scale is applied (attn-fold-scales)";
   let description = [{
-    `multiplier` is the compile-time part of the score scale: softmax_scale, times log2(e)
-    when `exp2` is set (the score region is the identity, so the kernel runs its softmax in
-    base 2 with no extra multiply). The lists name tensors whose run-time scales apply:
+    `multiplier` is the compile-time part of the score scale: softmax_scale, times a constant
+    factor taken out of the score function's argument (`s / c`), times log2(e) when the score
+    region is the identity. `exp2` says the scores reach the softmax in base 2 with no extra
+    multiply: log2(e) is in the multiplier (identity score) or in the score function's final
+    multiplication by a constant (`c * tanh(s)`), which attn-fold-scales rewrote. The lists name tensors whose run-time scales apply:
     `score` multiply every score of a (batch, head) (per_tensor and per_head q and k scales,
     folded with the multiplier into one factor), `rows`/`columns` multiply S's rows/columns
     (per_token_head q/k), `p_columns` multiply P's columns before P·V (per_token_head v), and

@@ -15,10 +15,17 @@
 // folds into the same multiplier and the kernel never multiplies by it separately; otherwise the
 // score function needs s in natural units, and log2 e is applied to its result.
 //
+// Constants of the score function fold too (the soft-cap c * tanh(s / c)): a division or
+// multiplication of s by a constant, where it is s's only use, moves into the multiplier, and a
+// final multiplication by a constant takes log2 e, so the kernel multiplies each score once
+// before and once after the function, as for the identity. The region is rewritten to match.
+//
 //===----------------------------------------------------------------------===//
 #include "dialects/Attn/Transforms/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
 
 #include <cmath>
 
@@ -29,12 +36,64 @@ namespace attn {
 
 using namespace attn;
 
-namespace {
-/// True when the score region yields its score argument unchanged.
-bool scoreIsIdentity(KernelOp kernel) {
+bool attn::scoreIsIdentity(KernelOp kernel) {
   mlir::Block &block = kernel.getScore().front();
   auto yield = llvm::cast<YieldOp>(block.getTerminator());
   return yield.getValue() == block.getArgument(0);
+}
+
+namespace {
+/// c for `x * c` or `c * x`, 1/c for `x / c` (op one of those, c a constant), else nullopt.
+std::optional<double> constantFactor(mlir::Operation *op, mlir::Value x) {
+  mlir::FloatAttr c;
+  if (auto m = llvm::dyn_cast<mlir::arith::MulFOp>(op)) {
+    mlir::Value other = m.getLhs() == x ? m.getRhs() : m.getLhs();
+    if (mlir::matchPattern(other, mlir::m_Constant(&c)))
+      return c.getValueAsDouble();
+  }
+  if (auto d = llvm::dyn_cast<mlir::arith::DivFOp>(op))
+    if (d.getLhs() == x && mlir::matchPattern(d.getRhs(), mlir::m_Constant(&c)))
+      return 1.0 / c.getValueAsDouble();
+  return std::nullopt;
+}
+
+/// Folds the score region's constant factors (see the file comment): returns the factor taken
+/// out of the argument (1 if none) and whether log2 e went into a final multiplication.
+std::pair<double, bool> foldScoreConstants(KernelOp kernel) {
+  mlir::Block &block = kernel.getScore().front();
+  mlir::Value s = block.getArgument(0);
+  auto yield = llvm::cast<YieldOp>(block.getTerminator());
+  double in = 1.0;
+  if (s.hasOneUse() && s.getUses().begin()->getOwner() != yield) {
+    mlir::Operation *use = s.getUses().begin()->getOwner();
+    if (std::optional<double> c = constantFactor(use, s); c && std::isfinite(*c) && *c > 0) {
+      in = *c;
+      use->getResult(0).replaceAllUsesWith(s);
+      use->erase();
+    }
+  }
+  bool out = false;
+  mlir::Value y = yield.getValue();
+  if (auto m = llvm::dyn_cast_or_null<mlir::arith::MulFOp>(y.getDefiningOp()); m && y.hasOneUse()) {
+    mlir::FloatAttr c;
+    mlir::Value x;
+    if (mlir::matchPattern(m.getRhs(), mlir::m_Constant(&c)))
+      x = m.getLhs();
+    else if (mlir::matchPattern(m.getLhs(), mlir::m_Constant(&c)))
+      x = m.getRhs();
+    if (x) {
+      mlir::OpBuilder b(m);
+      mlir::Value k = mlir::arith::ConstantOp::create(
+          b, m.getLoc(), b.getF32FloatAttr(float(c.getValueAsDouble() * M_LOG2E)));
+      m.getLhsMutable().assign(x);
+      m.getRhsMutable().assign(k);
+      out = true;
+    }
+  }
+  for (mlir::Operation &op : llvm::make_early_inc_range(llvm::reverse(block)))
+    if (llvm::isa<mlir::arith::ConstantOp>(op) && op.use_empty())
+      op.erase();
+  return {in, out};
 }
 } // namespace
 
@@ -59,8 +118,9 @@ ScalePlanAttr attn::planScales(KernelOp kernel) {
   place("v", kernel.getV().getScale(), true);
   if (kernel.getOut().getScale() != ScaleKind::None)
     epilogue.push_back(b.getStringAttr("out")); // o / out_scale, then saturate to fp8
-  bool exp2 = scoreIsIdentity(kernel);
-  double multiplier = kernel.getSoftmaxScale().convertToDouble() * (exp2 ? M_LOG2E : 1.0);
+  auto [in, log2eInScore] = foldScoreConstants(kernel);
+  bool identity = scoreIsIdentity(kernel), exp2 = identity || log2eInScore;
+  double multiplier = kernel.getSoftmaxScale().convertToDouble() * in * (identity ? M_LOG2E : 1.0);
   return ScalePlanAttr::get(kernel.getContext(), b.getF64FloatAttr(multiplier),
                             b.getBoolAttr(exp2), b.getArrayAttr(score), b.getArrayAttr(rows),
                             b.getArrayAttr(columns), b.getArrayAttr(pColumns),

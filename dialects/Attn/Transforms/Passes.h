@@ -13,8 +13,11 @@ namespace attn {
 #include "dialects/Attn/Transforms/Passes.h.inc"
 
 /// Where each scale of `kernel` is applied (the attn-fold-scales decision, for callers that
-/// want it without running the pass).
+/// want it without running the pass). Rewrites the score region where its constant factors
+/// fold into the plan (see FoldScales.cpp).
 ScalePlanAttr planScales(KernelOp kernel);
+/// True when the score region of `kernel` yields its score argument unchanged.
+bool scoreIsIdentity(KernelOp kernel);
 
 /// The attn-select-config decision for `kernel` as the dictionary the pass attaches, or an
 /// error (reported on the kernel) when an override makes it illegal.

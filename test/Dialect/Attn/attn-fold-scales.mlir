@@ -1,4 +1,5 @@
-// attn-fold-scales: one score multiplier (log2 e folded in when the score is the identity),
+// attn-fold-scales: one score multiplier (log2 e folded in when the score is the identity, a
+// constant factor of the score's argument too, log2 e into a final constant multiplication),
 // per_tensor/per_head q and k scales folded into it, per_token_head scales on S rows, S columns
 // and P columns, v and fp8-output scales in the epilogue.
 // RUN: attn-opt %s -attn-fold-scales | FileCheck %s
@@ -18,9 +19,16 @@ attn.kernel @bf16q_fp8kv attributes {q = #attn.tensor<bf16, 128>, k = #attn.tens
 }
 
 // FP8 q, k, v per_tensor (vLLM: score_scale = scale * q_scale * k_scale, acc *= v_scale) with a
-// soft-cap: the score needs s in natural units, so no log2 e in the multiplier.
+// soft-cap 30 tanh(s / 30): 1/30 folds into the multiplier (0.125 / 30) and log2 e into the final
+// multiplication (30 log2 e = 43.28...), which the region now holds; exp2: the scores reach
+// the softmax in base 2.
 // CHECK-LABEL: attn.kernel @fp8_softcap
-// CHECK-SAME: scales = #attn.scales<multiplier = 1.250000e-01 : f64, exp2 = false, score = ["q", "k"], rows = [], columns = [], p_columns = [], epilogue = ["v"]>
+// CHECK-SAME: scales = #attn.scales<multiplier = 0.0041666666666666{{[0-9]*}} : f64, exp2 = true, score = ["q", "k"], rows = [], columns = [], p_columns = [], epilogue = ["v"]>
+// CHECK-NEXT: ^bb0(%[[S:.*]]: f32,
+// CHECK-NEXT:   %[[T:.*]] = math.tanh %[[S]] : f32
+// CHECK-NEXT:   %[[C:.*]] = arith.constant 43.28084{{[0-9]*}} : f32
+// CHECK-NEXT:   %[[Y:.*]] = arith.mulf %[[T]], %[[C]] : f32
+// CHECK-NEXT:   attn.yield %[[Y]] : f32
 attn.kernel @fp8_softcap attributes {q = #attn.tensor<f8E4M3FN, 128, per_tensor>, k = #attn.tensor<f8E4M3FN, 128, per_tensor>, v = #attn.tensor<f8E4M3FN, 128, per_tensor>, out = #attn.tensor<bf16, 128>, softmax_scale = 0.125 : f64} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q: i32, %kv: i32):
   %cap = arith.constant 30.0 : f32
@@ -28,6 +36,27 @@ attn.kernel @fp8_softcap attributes {q = #attn.tensor<f8E4M3FN, 128, per_tensor>
   %1 = math.tanh %0 : f32
   %2 = arith.mulf %cap, %1 : f32
   attn.yield %2 : f32
+} mask {
+^bb0(%b: i32, %h: i32, %q: i32, %kv: i32):
+  %t = arith.constant true
+  attn.yield %t : i1
+}
+
+// Nothing to fold: s has two uses and the result is a sum, so the score keeps natural units
+// (exp2 = false) and the region is unchanged.
+// CHECK-LABEL: attn.kernel @natural
+// CHECK-SAME: scales = #attn.scales<multiplier = 1.250000e-01 : f64, exp2 = false
+// CHECK-NEXT: ^bb0(%[[S:.*]]: f32,
+// CHECK-NEXT:   %[[C:.*]] = arith.constant 2.000000e+00 : f32
+// CHECK-NEXT:   %[[D:.*]] = arith.divf %[[S]], %[[C]] : f32
+// CHECK-NEXT:   %[[Y:.*]] = arith.addf %[[S]], %[[D]] : f32
+// CHECK-NEXT:   attn.yield %[[Y]] : f32
+attn.kernel @natural attributes {q = #attn.tensor<bf16, 64>, k = #attn.tensor<bf16, 64>, v = #attn.tensor<bf16, 64>, out = #attn.tensor<bf16, 64>, softmax_scale = 0.125 : f64} score {
+^bb0(%s: f32, %b: i32, %h: i32, %q: i32, %kv: i32):
+  %c = arith.constant 2.0 : f32
+  %0 = arith.divf %s, %c : f32
+  %1 = arith.addf %s, %0 : f32
+  attn.yield %1 : f32
 } mask {
 ^bb0(%b: i32, %h: i32, %q: i32, %kv: i32):
   %t = arith.constant true
