@@ -98,6 +98,9 @@ std::pair<double, bool> foldScoreConstants(KernelOp kernel) {
 } // namespace
 
 ScalePlanAttr attn::planScales(KernelOp kernel) {
+  // Decided once: the folds rewrite the score region, so a second plan would fold log2 e again.
+  if (ScalePlanAttr done = kernel.getScalesAttr())
+    return done;
   mlir::Builder b(kernel.getContext());
   llvm::SmallVector<mlir::Attribute> score, rows, columns, pColumns, epilogue;
   auto place = [&](llvm::StringRef name, ScaleKind kind, bool isV) {

@@ -14,7 +14,7 @@ namespace attn {
 
 /// Where each scale of `kernel` is applied (the attn-fold-scales decision, for callers that
 /// want it without running the pass). Rewrites the score region where its constant factors
-/// fold into the plan (see FoldScales.cpp).
+/// fold into the plan (see FoldScales.cpp); a kernel that has a plan keeps it.
 ScalePlanAttr planScales(KernelOp kernel);
 /// True when the score region of `kernel` yields its score argument unchanged.
 bool scoreIsIdentity(KernelOp kernel);

@@ -4,6 +4,9 @@
 // and P columns, v and fp8-output scales in the epilogue.
 // RUN: attn-opt %s -attn-fold-scales | FileCheck %s
 // RUN: attn-opt %s -attn-fold-scales | attn-opt | FileCheck %s
+// A second run keeps the plan (the folds rewrote the score region; folding again would apply
+// log2 e twice).
+// RUN: attn-opt %s -attn-fold-scales -attn-fold-scales | FileCheck %s
 
 // bf16 q with e4m3 k (per_head) and v (per_tensor), identity score: base 2,
 // multiplier = 0.125 * log2(e).
