@@ -187,7 +187,7 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
   load("k", lo, yes);
   if (stages == 2)
     load("v", lo, yes);
-  bool rescaleQ = sig.q.dtype == DType::BF16 && *mmaType(sig) == DType::F16;
+  bool rescaleQ = sig.q.dtype == DType::BF16 && mmaElementType().isF16();
   auto loadQ = tile::LoadQOp::create(b, loc, qT, rescaleQ ? mlir::Type(rowsT) : mlir::Type(),
                                      b.getI64IntegerAttr(stages));
   Value q = loadQ.getTile();
@@ -211,7 +211,7 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
         Value m = iter[0], l = iter[1], acc = iter[2];
         Value next = mlir::arith::AddIOp::create(b, loc, n0, cBN);
         Value more = mlir::arith::CmpIOp::create(b, loc, mlir::arith::CmpIPredicate::slt, next, hi);
-        Value k = wait("k", kT, n0, stages == 2 ? 1 : 0), v;
+        Value k = wait("k", kT, n0, stages - 1), v;
         if (topWaits) {
           v = wait("v", vT, n0, 0);
           load("k", next, more);

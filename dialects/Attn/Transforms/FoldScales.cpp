@@ -75,16 +75,10 @@ std::pair<double, bool> foldScoreConstants(KernelOp kernel) {
   bool out = false;
   mlir::Value y = yield.getValue();
   if (auto m = llvm::dyn_cast_or_null<mlir::arith::MulFOp>(y.getDefiningOp()); m && y.hasOneUse()) {
-    mlir::FloatAttr c;
-    mlir::Value x;
-    if (mlir::matchPattern(m.getRhs(), mlir::m_Constant(&c)))
-      x = m.getLhs();
-    else if (mlir::matchPattern(m.getLhs(), mlir::m_Constant(&c)))
-      x = m.getRhs();
-    if (x) {
+    mlir::Value x = mlir::matchPattern(m.getRhs(), mlir::m_Constant()) ? m.getLhs() : m.getRhs();
+    if (std::optional<double> c = constantFactor(m, x)) {
       mlir::OpBuilder b(m);
-      mlir::Value k = mlir::arith::ConstantOp::create(
-          b, m.getLoc(), b.getF32FloatAttr(float(c.getValueAsDouble() * M_LOG2E)));
+      mlir::Value k = mlir::arith::ConstantOp::create(b, m.getLoc(), b.getF32FloatAttr(float(*c * M_LOG2E)));
       m.getLhsMutable().assign(x);
       m.getRhsMutable().assign(k);
       out = true;
