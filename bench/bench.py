@@ -229,11 +229,66 @@ def benchmark(rows, seqs, dims, only=None):
             torch.cuda.empty_cache()
 
 
+# ---- decode ---------------------------------------------------------------------------------
+
+def decode(rows, lens=(8192, 32768), splits=None):
+    """One new token per sequence over a paged cache (pages of 16, shuffled blocks): B = 8,
+    32 query / 8 KV heads, D = 128. GB/s counts the K and V bytes read; tokens/s is B / time."""
+    B, Hq, Hkv, D, P = 8, 32, 8, 128, 16
+    fp8_spec = open(os.path.join(EXAMPLES, "paged_decode_gqa.attn")).read().replace(
+        "k: bf16[128];\n  v: bf16[128];",
+        "k: f8e4m3[128] scale per_tensor;\n  v: f8e4m3[128] scale per_tensor;")
+    kernels = {"bf16": attn.compile(os.path.join(EXAMPLES, "paged_decode_gqa.attn")),
+               "fp8": attn.compile(fp8_spec)}
+    for L in lens:
+        torch.manual_seed(L)
+        nblk = B * L // P
+        q = torch.randn(B, Hq, D, device=dev, dtype=torch.bfloat16)
+        kc = torch.randn(nblk, P, Hkv, D, device=dev, dtype=torch.bfloat16)
+        vc = torch.randn_like(kc)
+        table = torch.randperm(nblk, device=dev, dtype=torch.int32).reshape(B, -1).contiguous()
+        seqlens = torch.full((B,), L, device=dev, dtype=torch.int32)
+        cu = torch.arange(B + 1, device=dev, dtype=torch.int32)
+        kd = kc[table].reshape(B, L, Hkv, D).transpose(1, 2).contiguous()
+        vd = vc[table].reshape(B, L, Hkv, D).transpose(1, 2).contiguous()
+        ks, vs = (kc.float().abs().amax() / 448.0).reshape(1), (vc.float().abs().amax() / 448.0).reshape(1)
+        k8, v8 = (kc.float() / ks).to(torch.float8_e4m3fn), (vc.float() / vs).to(torch.float8_e4m3fn)
+        want = F.scaled_dot_product_attention(q[:, :, None].float(), kd.float(), vd.float(),
+                                              enable_gqa=True)[:, :, 0]
+        kw = {} if splits is None else {"num_splits": splits}
+        cases = {"bf16": (kc, vc, {}), "fp8": (k8, v8, {"k_scale": ks, "v_scale": vs})}
+        for dt, (kk, vv, sc) in cases.items():
+            K = kernels[dt]
+            fn = lambda: K(q, kk, vv, cu_seqlens_q=cu, seqlens_kv=seqlens, block_table=table, **sc, **kw)
+            got = fn()[0].float()
+            ms = timed(fn)
+            kv_bytes = 2 * B * L * Hkv * D * kk.element_size()
+            row = dict(variant=f"decode-{dt}", impl="attn", B=B, L=L, ms=ms, gbs=kv_bytes / ms / 1e6,
+                       tokens_s=B / ms * 1e3, sqnr_db=sqnr(got, want))
+            rows.append(row)
+            print(f"decode {dt:4s} L={L:6d} attn {row['gbs']:7.1f} GB/s {row['tokens_s']:9.0f} tok/s"
+                  f"  ({ms * 1e3:.1f} us, SQNR {row['sqnr_db']:.1f} dB)", flush=True)
+        q4 = q[:, :, None]
+        for be, tag in ((SDPBackend.FLASH_ATTENTION, "sdpa-flash"), (SDPBackend.CUDNN_ATTENTION, "sdpa-cudnn")):
+            try:
+                with sdpa_kernel([be]):
+                    ms = timed(lambda: F.scaled_dot_product_attention(q4, kd, vd, enable_gqa=True))
+                kv_bytes = 2 * B * L * Hkv * D * 2
+                rows.append(dict(variant="decode-bf16", impl=tag, B=B, L=L, ms=ms, gbs=kv_bytes / ms / 1e6,
+                                 tokens_s=B / ms * 1e3))
+                print(f"decode bf16 L={L:6d} {tag} {kv_bytes / ms / 1e6:7.1f} GB/s {B / ms * 1e3:9.0f} tok/s", flush=True)
+            except Exception as e:
+                print("  ", tag, "failed:", repr(e)[:120])
+        del kc, vc, kd, vd, k8, v8
+        torch.cuda.empty_cache()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="S = 1k and 4k only")
     ap.add_argument("--no-bench", action="store_true")
     ap.add_argument("--only", help="comma-separated variants to time (e.g. causal,causal+fp8kv)")
+    ap.add_argument("--decode", action="store_true", help="also time paged decode (GB/s, tokens/s)")
     ap.add_argument("--out", default="bench.json")
     a = ap.parse_args()
     print(torch.__version__, torch.cuda.get_device_name(), flush=True)
@@ -244,6 +299,10 @@ def main():
         print("TFLOP/s (B*S = 16k tokens, 2048 hidden):")
         benchmark(rows["bench"], [1024, 4096] if a.quick else [1024, 4096, 16384], [128, 64],
                   a.only.split(",") if a.only else None)
+    if a.decode:
+        rows["decode"] = []
+        print("decode (B = 8, 32/8 heads, D = 128, paged 16):")
+        decode(rows["decode"])
     json.dump(rows, open(a.out, "w"), indent=1)
     bad = [r for r in rows["examples"] if r["sqnr_db"] < 35]
     if bad:

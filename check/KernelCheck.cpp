@@ -82,7 +82,8 @@ private:
 } // namespace
 
 llvm::Expected<KernelOutput> attn::check::runKernel(const GeneratedKernel &kernel,
-                                                    const ref::Problem &p, Device device) {
+                                                    const ref::Problem &p, Device device,
+                                                    std::optional<int> splits) {
   const Signature &sig = kernel.signature;
   bool ragged = sig.batch == BatchLayout::Ragged, paged = sig.kvCache == KVCache::Paged;
   int64_t B = ragged ? int64_t(p.cuSeqlensQ.size()) - 1 : p.q.shape()[0];
@@ -94,6 +95,7 @@ llvm::Expected<KernelOutput> attn::check::runKernel(const GeneratedKernel &kerne
 
   Placement place(device);
   rt::LaunchDesc d;
+  d.splits = splits;
   auto set = [&](rt::TensorDesc &dst, llvm::Expected<rt::TensorDesc> src) -> llvm::Error {
     if (!src)
       return src.takeError();
@@ -226,12 +228,13 @@ Verdict attn::check::judge(const KernelOutput &got, const ref::Result &want, con
 
 llvm::Expected<bool> attn::check::runAndCheck(const CheckedSpec &spec, const GeneratedKernel &kernel,
                                               const ref::ProblemShape &shape, uint64_t seed,
-                                              Device device, llvm::raw_ostream &os) {
+                                              Device device, llvm::raw_ostream &os,
+                                              std::optional<int> splits) {
   ref::RandomProblem rp = ref::makeRandomProblem(spec.signature, shape, seed);
   llvm::Expected<ref::Result> want = ref::evaluate(spec, rp.problem);
   if (!want)
     return want.takeError();
-  llvm::Expected<KernelOutput> got = runKernel(kernel, rp.problem, device);
+  llvm::Expected<KernelOutput> got = runKernel(kernel, rp.problem, device, splits);
   if (!got)
     return got.takeError();
   Verdict v = judge(*got, *want, spec.signature);
@@ -240,8 +243,9 @@ llvm::Expected<bool> attn::check::runAndCheck(const CheckedSpec &spec, const Gen
                       "tile) on the {7}\n",
                       kernel.name, c.blockM, c.blockN, c.warps, c.mma, c.stages, c.headsPerTile,
                       device == Device::Host ? "host" : "GPU");
-  os << llvm::formatv("shape b={0} hq={1} hkv={2} sq={3} skv={4}, seed {5}\n", shape.b, shape.hq,
-                      shape.hkv, shape.sq, shape.skv, seed);
+  os << llvm::formatv("shape b={0} hq={1} hkv={2} sq={3} skv={4}, seed {5}{6}\n", shape.b, shape.hq,
+                      shape.hkv, shape.sq, shape.skv, seed,
+                      splits ? ", keys split " + std::to_string(*splits) + " ways" : "");
   os << llvm::formatv("out vs reference: SQNR {0:f1} dB (need {1:f0}), max abs error {2:e2}\n",
                       v.out.sqnrDb, v.requiredDb, v.out.maxAbsErr);
   if (spec.signature.lse)

@@ -15,6 +15,8 @@
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <optional>
+
 namespace attn::check {
 
 enum class Device { Host, Cuda };
@@ -25,9 +27,10 @@ struct KernelOutput {
   double milliseconds = 0; ///< the kernel alone (GPU: events around one launch)
 };
 
-/// Runs `kernel` on `problem` (copied to GPU 0 for Device::Cuda).
+/// Runs `kernel` on `problem` (copied to GPU 0 for Device::Cuda), split `splits` ways (split
+/// KV; absent: as the launch chooses).
 llvm::Expected<KernelOutput> runKernel(const GeneratedKernel &kernel, const ref::Problem &problem,
-                                       Device device);
+                                       Device device, std::optional<int> splits = std::nullopt);
 
 /// The least SQNR a kernel must reach against the exact reference, by output dtype. The output
 /// rounding alone gives about 20 log10(2^(m+1) sqrt 3) dB for m mantissa bits (bf16: 53, e4m3:
@@ -50,7 +53,7 @@ Verdict judge(const KernelOutput &got, const ref::Result &want, const Signature 
 /// it, a summary with PASS or FAIL. Returns whether it passed.
 llvm::Expected<bool> runAndCheck(const CheckedSpec &spec, const GeneratedKernel &kernel,
                                  const ref::ProblemShape &shape, uint64_t seed, Device device,
-                                 llvm::raw_ostream &os);
+                                 llvm::raw_ostream &os, std::optional<int> splits = std::nullopt);
 
 } // namespace attn::check
 

@@ -76,18 +76,26 @@ attn_kernel *makeHandle(GeneratedKernel kernel, HostOptions host, GpuOptions gpu
 }
 
 int compileWith(llvm::function_ref<llvm::Expected<GeneratedKernel>(const CodegenOptions &)> gen,
-                const char *what, const char *arch, attn_kernel **out) {
+                const char *what, const char *arch, attn_kernel **out, const char *config = nullptr) {
   return guarded(what, [&]() -> llvm::Error {
     if (!out)
       return fail(llvm::Twine(what) + ": out is NULL");
     *out = nullptr;
     CodegenOptions options;
+    std::string defaultArch = options.arch;
+    options.arch.clear();
+    if (config)
+      if (llvm::Error e = parseConfigOverrides(config, options))
+        return e;
     if (arch && *arch) {
       options.arch = arch;
+    } else if (!options.arch.empty()) {
+      // the config names it
     } else if (llvm::Expected<CudaDriver &> cuda = CudaDriver::get(0)) {
       options.arch = archForComputeCapability(cuda->computeCapability());
     } else {
       llvm::consumeError(cuda.takeError()); // no GPU here: the default architecture
+      options.arch = defaultArch;
     }
     llvm::Expected<GeneratedKernel> kernel = gen(options);
     if (!kernel)
@@ -152,6 +160,12 @@ llvm::Expected<LaunchDesc> attn::rt::toLaunchDesc(const struct attn_launch &l) {
       *out = in;
   }
   d.checkDeviceMetadata = !l.skip_metadata_check;
+  if (l.num_splits < 0)
+    return fail(llvm::formatv("num_splits: {0}; give 1 to {1} parts (1: no split), or 0 to have "
+                              "them chosen",
+                              l.num_splits, dev::kMaxSplits));
+  if (l.num_splits > 0)
+    d.splits = l.num_splits;
   return d;
 }
 
@@ -166,6 +180,17 @@ ATTN_API int attn_compile(const char *spec_text, const char *arch, attn_kernel *
   return compileWith(
       [&](const CodegenOptions &o) { return generate(spec_text, o, "<spec>"); },
       "attn_compile", arch, out);
+}
+
+ATTN_API int attn_compile_config(const char *spec_text, const char *config, attn_kernel **out) {
+  if (!spec_text) {
+    if (out)
+      *out = nullptr;
+    return report(fail("attn_compile_config: spec_text is NULL"));
+  }
+  return compileWith(
+      [&](const CodegenOptions &o) { return generate(spec_text, o, "<spec>"); },
+      "attn_compile_config", nullptr, out, config);
 }
 
 ATTN_API int attn_compile_file(const char *path, const char *arch, attn_kernel **out) {

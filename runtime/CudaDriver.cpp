@@ -46,6 +46,8 @@ struct CudaDriver::Fns {
                            unsigned, unsigned, CUstream, void **, void **);
   CUresult (*memAlloc)(CUdeviceptr *, size_t);
   CUresult (*memFree)(CUdeviceptr);
+  CUresult (*memAllocAsync)(CUdeviceptr *, size_t, CUstream);
+  CUresult (*memFreeAsync)(CUdeviceptr, CUstream);
   CUresult (*memcpyHtoD)(CUdeviceptr, const void *, size_t);
   CUresult (*memcpyDtoH)(void *, CUdeviceptr, size_t);
   CUresult (*memcpyDtoHAsync)(void *, CUdeviceptr, size_t, CUstream);
@@ -85,6 +87,8 @@ llvm::Error CudaDriver::init(int ordinal) {
   bind(fns->launchKernel, "cuLaunchKernel");
   bind(fns->memAlloc, "cuMemAlloc_v2");
   bind(fns->memFree, "cuMemFree_v2");
+  bind(fns->memAllocAsync, "cuMemAllocAsync");
+  bind(fns->memFreeAsync, "cuMemFreeAsync");
   bind(fns->memcpyHtoD, "cuMemcpyHtoD_v2");
   bind(fns->memcpyDtoH, "cuMemcpyDtoH_v2");
   bind(fns->memcpyDtoHAsync, "cuMemcpyDtoHAsync_v2");
@@ -196,6 +200,17 @@ llvm::Expected<CUdeviceptr> CudaDriver::alloc(size_t bytes) const {
 }
 
 llvm::Error CudaDriver::free(CUdeviceptr p) const { return check(fns->memFree(p), "cuMemFree"); }
+
+llvm::Expected<CUdeviceptr> CudaDriver::allocAsync(size_t bytes, CUstream stream) const {
+  CUdeviceptr p = 0;
+  if (llvm::Error e = check(fns->memAllocAsync(&p, bytes, stream), "cuMemAllocAsync"))
+    return std::move(e);
+  return p;
+}
+
+llvm::Error CudaDriver::freeAsync(CUdeviceptr p, CUstream stream) const {
+  return check(fns->memFreeAsync(p, stream), "cuMemFreeAsync");
+}
 
 llvm::Error CudaDriver::copyToDevice(CUdeviceptr dst, const void *src, size_t bytes) const {
   return check(fns->memcpyHtoD(dst, src, bytes), "cuMemcpyHtoD");

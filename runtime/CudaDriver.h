@@ -52,6 +52,10 @@ public:
 
   llvm::Expected<CUdeviceptr> alloc(size_t bytes) const;
   llvm::Error free(CUdeviceptr p) const;
+  /// Stream-ordered allocation (the device's default memory pool): usable by work queued on
+  /// `stream` after this call, and freed in the stream's order.
+  llvm::Expected<CUdeviceptr> allocAsync(size_t bytes, CUstream stream) const;
+  llvm::Error freeAsync(CUdeviceptr p, CUstream stream) const;
   llvm::Error copyToDevice(CUdeviceptr dst, const void *src, size_t bytes) const;
   llvm::Error copyToHost(void *dst, CUdeviceptr src, size_t bytes) const;
   /// Copies to the host in `stream`'s order and waits for it (after the stream's earlier work).

@@ -222,6 +222,10 @@ llvm::Expected<std::unique_ptr<HostKernel>> HostKernel::compile(const GeneratedK
   if (llvm::Error e = k->lib.bind(k->entry, kernel.name.c_str()))
     return fail("host build of '" + kernel.name + "': no entry point: " +
                 llvm::toString(std::move(e)));
+  if (!kernel.mergeName.empty())
+    if (llvm::Error e = k->lib.bind(k->merge, kernel.mergeName.c_str()))
+      return fail("host build of '" + kernel.name + "': no merge entry point: " +
+                  llvm::toString(std::move(e)));
   if (llvm::Error e = k->lib.bind(k->setBlock, "attn_host_set_block"))
     return fail("host build of '" + kernel.name + "': " + llvm::toString(std::move(e)) +
                 " (the host implementation of the device library exports it)");
@@ -229,6 +233,12 @@ llvm::Expected<std::unique_ptr<HostKernel>> HostKernel::compile(const GeneratedK
 }
 
 void HostKernel::run(const dev::Args &args, LaunchGrid grid) const {
+  runBlocks(entry, args, grid);
+  if (args.splits > 1)
+    runBlocks(merge, args, mergeGridOf(args));
+}
+
+void HostKernel::runBlocks(void (*fn)(dev::Args), const dev::Args &args, LaunchGrid grid) const {
   uint64_t total = uint64_t(grid.x) * grid.y * grid.z;
   if (total == 0)
     return;
@@ -237,7 +247,7 @@ void HostKernel::run(const dev::Args &args, LaunchGrid grid) const {
     for (uint64_t i; (i = next.fetch_add(1)) < total;) {
       setBlock(unsigned(i % grid.x), unsigned(i / grid.x % grid.y),
                unsigned(i / (uint64_t(grid.x) * grid.y)));
-      entry(args);
+      fn(args);
     }
   };
   unsigned n = unsigned(std::min<uint64_t>(threads, total));
@@ -257,6 +267,10 @@ llvm::Error HostKernel::launch(const LaunchDesc &desc) const {
   llvm::Expected<dev::Args> args = toArgs(kernel, desc);
   if (!args)
     return args.takeError();
+  chooseSplits(kernel, *args, int(threads));
+  SplitWorkspace w = splitWorkspace(kernel, *args);
+  std::vector<float> partials(size_t(w.outFloats + w.lseFloats));
+  w.assign(*args, partials.data());
   run(*args, gridOf(kernel, *args));
   return llvm::Error::success();
 }

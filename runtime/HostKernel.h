@@ -50,7 +50,8 @@ public:
   /// Whether the shared object came from the cache rather than a compile in this call.
   bool fromCache() const { return cached; }
 
-  /// Runs every block of `grid`, each on one of the pool's threads after setting its index.
+  /// Runs every block of `grid`, each on one of the pool's threads after setting its index;
+  /// then, when args.splits > 1, the merge of args' partials.
   void run(const dev::Args &args, LaunchGrid grid) const;
   /// Validates `desc` (all tensors in host memory) and runs the kernel over its launch grid.
   llvm::Error launch(const LaunchDesc &desc) const;
@@ -64,7 +65,10 @@ private:
   std::string path;
   unsigned threads;
   bool cached = false;
+  void runBlocks(void (*fn)(dev::Args), const dev::Args &args, LaunchGrid grid) const;
+
   void (*entry)(dev::Args) = nullptr;
+  void (*merge)(dev::Args) = nullptr;
   void (*setBlock)(unsigned, unsigned, unsigned) = nullptr;
 };
 

@@ -82,13 +82,13 @@ Kernel::~Kernel() {
       llvm::consumeError(cuda.takeError());
 }
 
-llvm::Expected<CUfunction> Kernel::functionOn(int device) const {
+llvm::Expected<Kernel::Loaded> Kernel::functionsOn(int device) const {
   llvm::Expected<CudaDriver &> cuda = CudaDriver::get(device);
   if (!cuda)
     return cuda.takeError();
   std::lock_guard<std::mutex> lock(mutex);
   if (auto it = loaded.find(device); it != loaded.end())
-    return it->second.function;
+    return it->second;
 
   // The cubin where the device runs it; else the PTX where the driver can JIT it.
   int cc = cuda->computeCapability();
@@ -118,10 +118,17 @@ llvm::Expected<CUfunction> Kernel::functionOn(int device) const {
   if (!module)
     return fail("kernel '" + kernel.name + "' on " + where + ": " +
                 llvm::toString(module.takeError()));
-  auto configure = [&]() -> llvm::Expected<CUfunction> {
+  auto configure = [&]() -> llvm::Expected<Loaded> {
     llvm::Expected<CUfunction> f = cuda->function(*module, kernel.name.c_str());
     if (!f)
       return f.takeError();
+    CUfunction merge = nullptr;
+    if (!kernel.mergeName.empty()) {
+      llvm::Expected<CUfunction> m = cuda->function(*module, kernel.mergeName.c_str());
+      if (!m)
+        return m.takeError();
+      merge = *m;
+    }
     if (llvm::Error e = cuda->setMaxDynamicSharedMemory(*f, int(kernel.sharedBytes)))
       return std::move(e);
     llvm::Expected<int> maxThreads = cuda->maxThreadsPerBlock(*f);
@@ -131,30 +138,35 @@ llvm::Expected<CUfunction> Kernel::functionOn(int device) const {
       return fail(llvm::formatv("kernel '{0}' needs {1} threads per block, but with its "
                                 "registers {2} runs at most {3}",
                                 kernel.name, kernel.threads, where, *maxThreads));
-    return *f;
+    return Loaded{*module, *f, merge};
   };
-  llvm::Expected<CUfunction> f = configure();
-  if (!f) {
+  llvm::Expected<Loaded> l = configure();
+  if (!l) {
     llvm::consumeError(cuda->unloadModule(*module));
-    return f.takeError();
+    return l.takeError();
   }
-  loaded[device] = {*module, *f};
-  return *f;
+  loaded[device] = *l;
+  return *l;
 }
 
 llvm::Error Kernel::launch(const dev::Args &args, LaunchGrid grid, int device,
                            CUstream stream) const {
   if (grid.x == 0 || grid.y == 0 || grid.z == 0)
     return llvm::Error::success(); // no rows: nothing to compute
-  llvm::Expected<CUfunction> f = functionOn(device);
+  llvm::Expected<Loaded> f = functionsOn(device);
   if (!f)
     return f.takeError();
   llvm::Expected<CudaDriver &> cuda = CudaDriver::get(device); // current on this thread
   if (!cuda)
     return cuda.takeError();
   void *params[] = {const_cast<dev::Args *>(&args)};
-  return cuda->launch(*f, grid.x, grid.y, grid.z, unsigned(kernel.threads),
-                      unsigned(kernel.sharedBytes), stream, params);
+  if (llvm::Error e = cuda->launch(f->function, grid.x, grid.y, grid.z, unsigned(kernel.threads),
+                                   unsigned(kernel.sharedBytes), stream, params))
+    return e;
+  if (args.splits <= 1)
+    return llvm::Error::success();
+  LaunchGrid m = mergeGridOf(args);
+  return cuda->launch(f->merge, m.x, m.y, m.z, unsigned(dev::kMergeThreads), 0, stream, params);
 }
 
 llvm::Error Kernel::launch(const LaunchDesc &desc, CUstream stream) const {
@@ -165,5 +177,19 @@ llvm::Error Kernel::launch(const LaunchDesc &desc, CUstream stream) const {
   llvm::Expected<dev::Args> args = toArgs(kernel, desc, stream);
   if (!args)
     return args.takeError();
-  return launch(*args, gridOf(kernel, *args), desc.q.device, stream);
+  llvm::Expected<CudaDriver &> cuda = CudaDriver::get(desc.q.device);
+  if (!cuda)
+    return cuda.takeError();
+  chooseSplits(kernel, *args, cuda->multiprocessors());
+  SplitWorkspace w = splitWorkspace(kernel, *args);
+  if (w.bytes() == 0)
+    return launch(*args, gridOf(kernel, *args), desc.q.device, stream);
+  llvm::Expected<CUdeviceptr> base = cuda->allocAsync(size_t(w.bytes()), stream);
+  if (!base)
+    return fail(llvm::formatv("kernel '{0}': the {1} bytes of a launch split {2} ways: {3}",
+                              kernel.name, w.bytes(), args->splits,
+                              llvm::toString(base.takeError())));
+  w.assign(*args, reinterpret_cast<void *>(*base));
+  llvm::Error e = launch(*args, gridOf(kernel, *args), desc.q.device, stream);
+  return llvm::joinErrors(std::move(e), cuda->freeAsync(*base, stream));
 }

@@ -52,26 +52,28 @@ public:
   const CompiledModule &module() const { return *compiled; }
 
   /// Validates `desc` (tensors on one CUDA device; metadata read back on `stream` unless
-  /// desc.checkDeviceMetadata is off) and launches on `stream` over the launch grid.
+  /// desc.checkDeviceMetadata is off) and launches on `stream` over the launch grid. A split
+  /// launch takes its partials from the stream-ordered allocator and merges them.
   llvm::Error launch(const LaunchDesc &desc, CUstream stream) const;
-  /// Launches with Args already made, on CUDA device `device`.
+  /// Launches with Args already made, on CUDA device `device`; then, when args.splits > 1,
+  /// the merge of args' partials.
   llvm::Error launch(const dev::Args &args, LaunchGrid grid, int device, CUstream stream) const;
 
 private:
   Kernel(GeneratedKernel kernel, std::string target,
          std::shared_ptr<const CompiledModule> compiled)
       : kernel(std::move(kernel)), target(std::move(target)), compiled(std::move(compiled)) {}
-  /// The function on `device`, loaded and configured on first use.
-  llvm::Expected<CUfunction> functionOn(int device) const;
+  struct Loaded {
+    CUmodule module;
+    CUfunction function, merge;
+  };
+  /// The kernel's functions on `device`, loaded and configured on first use.
+  llvm::Expected<Loaded> functionsOn(int device) const;
 
   GeneratedKernel kernel;
   std::string target;
   std::shared_ptr<const CompiledModule> compiled;
   mutable std::mutex mutex;
-  struct Loaded {
-    CUmodule module;
-    CUfunction function;
-  };
   mutable std::map<int, Loaded> loaded; ///< by device ordinal
 };
 

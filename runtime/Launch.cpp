@@ -120,6 +120,14 @@ llvm::Error Checker::checkKernel() {
   if (gk.config.headsPerTile < 1)
     return fail(llvm::formatv("kernel '{0}': config.headsPerTile is {1}; it must be positive",
                               gk.name, gk.config.headsPerTile));
+  if (d.splits && (*d.splits < 1 || *d.splits > dev::kMaxSplits))
+    return fail(llvm::formatv("splits: {0}; a launch cuts each query tile's keys into 1 to {1} "
+                              "parts (1: no split), or leaves it unset to have it chosen",
+                              *d.splits, dev::kMaxSplits));
+  if (d.splits > 1 && gk.mergeName.empty())
+    return fail(llvm::formatv("splits: {0}, but kernel '{1}' has no merge entry point, so it "
+                              "cannot split its keys; give 1",
+                              *d.splits, gk.name));
   return llvm::Error::success();
 }
 
@@ -733,6 +741,8 @@ llvm::Expected<dev::Args> Checker::run() {
   a.heads_kv = int(Hkv);
   a.seqlen_q = int(maxQ);
   a.seqlen_kv = int(maxKV);
+  a.tokens_q = ragged ? Tq : B * Sq;
+  a.splits = d.splits.value_or(0);
   for (size_t i = 0; i < sig.params.size(); ++i) {
     const TensorDesc &t = d.params.at(sig.params[i].name);
     a.params[i].data = t.data;
@@ -779,6 +789,42 @@ llvm::Error attn::rt::validate(const GeneratedKernel &kernel, const LaunchDesc &
   return args ? llvm::Error::success() : args.takeError();
 }
 
+void attn::rt::chooseSplits(const GeneratedKernel &kernel, dev::Args &args, int slots) {
+  if (args.splits > 0)
+    return;
+  if (kernel.mergeName.empty()) {
+    args.splits = 1;
+    return;
+  }
+  LaunchGrid g = launchGrid(kernel.config, args.batch, args.heads_q, args.seqlen_q);
+  int64_t ctas = int64_t(g.x) * g.y * g.z;
+  int64_t kvTiles = (int64_t(args.seqlen_kv) + kernel.config.blockN - 1) / kernel.config.blockN;
+  int64_t parts = ctas > 0 && 2 * ctas <= slots ? slots / ctas : 1;
+  args.splits = int(std::max<int64_t>(1, std::min({parts, kvTiles, int64_t(dev::kMaxSplits)})));
+}
+
 LaunchGrid attn::rt::gridOf(const GeneratedKernel &kernel, const dev::Args &args) {
-  return launchGrid(kernel.config, args.batch, args.heads_q, args.seqlen_q);
+  LaunchGrid g = launchGrid(kernel.config, args.batch, args.heads_q, args.seqlen_q);
+  g.x *= unsigned(std::max(1, args.splits));
+  return g;
+}
+
+SplitWorkspace attn::rt::splitWorkspace(const GeneratedKernel &kernel, const dev::Args &args) {
+  SplitWorkspace w;
+  if (args.splits > 1) {
+    w.lseFloats = int64_t(args.splits) * args.tokens_q * args.heads_q;
+    w.outFloats = w.lseFloats * kernel.signature.v.headDim;
+  }
+  return w;
+}
+
+void SplitWorkspace::assign(dev::Args &args, void *base) const {
+  args.part_out = static_cast<float *>(base);
+  args.part_lse = args.part_out + outFloats;
+}
+
+LaunchGrid attn::rt::mergeGridOf(const dev::Args &args) {
+  LaunchGrid g;
+  g.x = unsigned((args.tokens_q * args.heads_q + dev::kMergeRows - 1) / dev::kMergeRows);
+  return g;
 }

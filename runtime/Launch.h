@@ -68,6 +68,9 @@ struct LaunchDesc {
   /// metadata is known good and maxSeqlenQ/maxSeqlenKV are given, to keep launches
   /// asynchronous. Host metadata is always checked.
   bool checkDeviceMetadata = true;
+  /// Split KV: the parts each query tile's keys are cut into, one CTA each, merged after
+  /// (Args.h), 1 to dev::kMaxSplits; 1 does not split. Absent: chooseSplits decides.
+  std::optional<int> splits;
 };
 
 /// Checks `desc` against the kernel's signature and configuration: dtypes, ranks, head dims,
@@ -82,9 +85,27 @@ llvm::Error validate(const GeneratedKernel &kernel, const LaunchDesc &desc,
 llvm::Expected<dev::Args> toArgs(const GeneratedKernel &kernel, const LaunchDesc &desc,
                                  CUstream stream = nullptr);
 
+/// Settles args.splits when the launch left it open (0): as many parts as let the grid fill
+/// `slots` CTAs at once (the SMs), when the unsplit grid leaves more than half of them idle,
+/// with at least one KV tile per part and at most dev::kMaxSplits; else (and for a kernel with
+/// no merge entry) 1.
+void chooseSplits(const GeneratedKernel &kernel, dev::Args &args, int slots);
+
 /// The grid of a launch with these Args (attn::launchGrid over batch, query heads and the
-/// longest query sequence).
+/// longest query sequence; x times args.splits).
 LaunchGrid gridOf(const GeneratedKernel &kernel, const dev::Args &args);
+
+/// A split launch's partials: floats of part_out, then of part_lse (Args.h).
+struct SplitWorkspace {
+  int64_t outFloats = 0, lseFloats = 0;
+  int64_t bytes() const { return (outFloats + lseFloats) * int64_t(sizeof(float)); }
+  /// Points args.part_out and args.part_lse into `base` (bytes() of them).
+  void assign(dev::Args &args, void *base) const;
+};
+SplitWorkspace splitWorkspace(const GeneratedKernel &kernel, const dev::Args &args);
+
+/// The merge entry's grid: dev::kMergeRows query rows (token, head) per block.
+LaunchGrid mergeGridOf(const dev::Args &args);
 
 /// "[2, 128, 8, 64]".
 std::string shapeString(const std::vector<int64_t> &shape);

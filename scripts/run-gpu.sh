@@ -2,7 +2,9 @@
 # Runs in an unpacked release bundle on a GPU machine: the GPU unit tests (plain and under
 # compute-sanitizer memcheck), every example's generated kernel against the reference at three
 # shapes (odd lengths, GQA, more keys than queries) with the chosen config, and at two of them
-# on the mma.sync path with one and two K/V stages, a memcheck run of each, then, where torch
+# on the mma.sync path with one and two K/V stages, one with its keys split three ways (split
+# KV), a memcheck run of each, decode over long keys split as the launch chooses and under
+# memcheck, then, where torch
 # is installed, the comparison with PyTorch and the benchmark (bench/bench.py).
 #   run-gpu.sh [--check-only | bench.py's options]
 set -uo pipefail
@@ -32,9 +34,14 @@ for spec in examples/*.attn; do
     check "$spec" "$shape" --mma=mma.sync --stages=1
     check "$spec" "$shape" --mma=mma.sync --stages=2
   done
+  check "$spec" "$long" --splits=3
   command -v compute-sanitizer >/dev/null &&
     sanitize bin/attnc run "$spec" --device=cuda --shape "b=1,hq=4,hkv=$((4 / gqa > 0 ? 4 / gqa : 1)),sq=65,skv=100"
 done
+check examples/paged_decode_gqa.attn "b=8,hq=32,hkv=8,sq=1,skv=9000"
+check examples/paged_decode_gqa.attn "b=3,hq=8,hkv=2,sq=4,skv=3000" --splits=7
+command -v compute-sanitizer >/dev/null &&
+  sanitize bin/attnc run examples/paged_decode_gqa.attn --device=cuda --shape "b=2,hq=8,hkv=2,sq=1,skv=700" --splits=5
 if [ "${1:-}" != --check-only ] && python3 -c 'import torch' 2>/dev/null && [ -f bench/bench.py ]; then
   python3 bench/bench.py --out /tmp/bench.json "$@" || fail=1
   [ -n "${OUT:-}" ] && cp /tmp/bench.json "$OUT/" 2>/dev/null

@@ -144,7 +144,7 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
   Value bIdx = cta.getB(), qFirst = cta.getQFirst(), qLast = cta.getQLast(), kvLen = cta.getKvLen();
 
   // The KV loop covers [lo, hi): the mask analysis' bounds for this query tile, clamped to
-  // the sequence, lo rounded down to a whole tile.
+  // the sequence, lo rounded down to a whole tile; in a split launch, this CTA's part of it.
   Value lo = cst(0), hi = kvLen;
   if (!kernel.getKvBounds().empty()) {
     llvm::SmallVector<Value> bounds =
@@ -154,6 +154,8 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
   }
   Value cBN = cst(BN);
   lo = mlir::arith::MulIOp::create(b, loc, mlir::arith::DivSIOp::create(b, loc, lo, cBN), cBN);
+  auto part = tile::KvSplitOp::create(b, loc, i32, i32, lo, hi);
+  lo = part.getPartLo(), hi = part.getPartHi();
 
   // The load schedule. One stage: V(n) loads under Q.K(n), K(n + 1) under P.V(n). Two stages:
   // K(n + 1) loads from the start of tile n and V(n + 1) from its P.V, each with a whole tile's
@@ -270,7 +272,7 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
         mlir::scf::YieldOp::create(b, loc, mlir::ValueRange{mNew, lNew, accNew});
       });
 
-  tile::StoreOutOp::create(b, loc, loop.getResult(2), loop.getResult(1),
+  tile::StoreOutOp::create(b, loc, loop.getResult(2), loop.getResult(0), loop.getResult(1),
                            b.getStringAttr(kindOf("v", sig.v, plan.getEpilogue())),
                            contains(plan.getEpilogue(), "out") ? b.getUnitAttr() : nullptr);
   if (sig.lse)

@@ -76,6 +76,7 @@ std::optional<GeneratedKernel> attn::generateKernel(const llvm::SourceMgr &srcMg
   if (failed(emitCuda(kernel, os)))
     return std::nullopt;
   g.name = entryName(kernel);
+  g.mergeName = mergeEntryName(g.name);
   g.config = configFromAttr(kernel.getConfig());
   g.threads = g.config.warps * 32;
   g.sharedBytes = sharedBytes(g.config, g.signature);

@@ -28,6 +28,9 @@ struct CodegenOptions : ConfigOverrides {
 /// A compiled spec, ready for NVRTC (GPU) or a host compiler (CPU).
 struct GeneratedKernel {
   std::string name;   ///< the extern "C" entry point
+  /// The entry point merging a split launch's partials (runtime/include/attn/device/Args.h);
+  /// empty for a kernel that cannot split its keys.
+  std::string mergeName;
   std::string source; ///< self-contained CUDA C++; also valid host C++
   Signature signature;
   KernelConfig config;

@@ -1,6 +1,7 @@
 //===- Config.cpp - Tile sizes and path of one kernel ---------------------===//
 #include "compiler/Spec/Config.h"
 
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace attn;
@@ -10,6 +11,49 @@ int64_t roundUp16(int64_t d) { return (d + 15) / 16 * 16; }
 /// Shared row stride in elements: an odd number of 16-byte chunks (Layout.h's stride()).
 int64_t rowStride(int64_t d) { return ((d / 8) % 2 ? d / 8 : d / 8 + 1) * 8; }
 } // namespace
+
+llvm::Error attn::parseConfigOverrides(llvm::StringRef text, ConfigOverrides &o) {
+  llvm::SmallVector<llvm::StringRef> items;
+  text.split(items, ',', -1, false);
+  for (llvm::StringRef item : items) {
+    auto [key, value] = item.split('=');
+    key = key.trim(), value = value.trim();
+    auto bad = [&](llvm::StringRef want) {
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     llvm::formatv("config '{0}': '{1}' is not {2}", key, value, want));
+    };
+    std::optional<int64_t> *count = llvm::StringSwitch<std::optional<int64_t> *>(key)
+                                        .Case("block_m", &o.blockM)
+                                        .Case("block_n", &o.blockN)
+                                        .Case("warps", &o.warps)
+                                        .Case("stages", &o.stages)
+                                        .Case("heads_per_tile", &o.headsPerTile)
+                                        .Default(nullptr);
+    int64_t n = 0;
+    if (count) {
+      if (value.getAsInteger(10, n) || n < 1)
+        return bad("a positive integer");
+      *count = n;
+    } else if (key == "arch" && !value.empty()) {
+      o.arch = value.str();
+    } else if (key == "mma" && (value == "wgmma" || value == "mma.sync")) {
+      o.mma = value.str();
+    } else if (key == "mma") {
+      return bad("wgmma or mma.sync");
+    } else if (key == "pingpong" && (value == "on" || value == "off")) {
+      o.pingpong = value == "on";
+    } else if (key == "pingpong") {
+      return bad("on or off");
+    } else {
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          llvm::formatv("config: unknown '{0}'; the keys are arch, block_m, block_n, warps, stages, "
+                        "heads_per_tile, mma and pingpong, as key=value separated by commas",
+                        item));
+    }
+  }
+  return llvm::Error::success();
+}
 
 KernelConfig attn::selectConfig(const Signature &sig, const ConfigOverrides &o) {
   KernelConfig c;

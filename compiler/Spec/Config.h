@@ -4,6 +4,8 @@
 
 #include "compiler/Spec/Signature.h"
 
+#include "llvm/Support/Error.h"
+
 #include <optional>
 #include <string>
 
@@ -30,6 +32,11 @@ struct ConfigOverrides {
   std::optional<std::string> mma;
   std::optional<bool> pingpong;
 };
+
+/// Reads overrides from `key=value` pairs separated by commas ("block_m=64,mma=mma.sync"):
+/// arch, block_m, block_n, warps, stages, heads_per_tile (positive ints), mma and pingpong
+/// (on/off). An unknown key or a malformed value is an error naming it; "" changes nothing.
+llvm::Error parseConfigOverrides(llvm::StringRef text, ConfigOverrides &o);
 
 /// The config for a signature on an arch. On sm_90a with head dims that are multiples of 64 (up
 /// to 256): warpgroup MMAs (wgmma), 128 query rows on 8 warps (two warpgroups of 64 rows), 128

@@ -270,6 +270,12 @@ mlir::LogicalResult Emitter::emitOp(mlir::Operation &op) {
       names[v] = field; // read where used: no unused locals
     return mlir::success();
   }
+  if (auto k = llvm::dyn_cast<KvSplitOp>(op)) {
+    std::string args = "(" + n(k.getLo()) + ", " + n(k.getHi()) + ");\n";
+    line() << "const int " << fresh(k.getPartLo()) << " = cta.split_lo" << args;
+    line() << "const int " << fresh(k.getPartHi()) << " = cta.split_hi" << args;
+    return mlir::success();
+  }
   if (auto l = llvm::dyn_cast<LoadQOp>(op)) {
     std::string factor;
     if (Value f = l.getRowFactor()) {
@@ -398,7 +404,8 @@ mlir::LogicalResult Emitter::emitOp(mlir::Operation &op) {
       scale += " * cta.v_uniform_scale()";
     if (s.getOutScale())
       scale += " / cta.a.out_scale[0]";
-    line() << "store_out(cta, " << n(s.getAcc()) << ", " << n(s.getL()) << ", [&](int) { return "
+    line() << "store_out(cta, " << n(s.getAcc()) << ", " << n(s.getM()) << ", " << n(s.getL())
+           << ", [&](int) { return "
            << scale << "; });\n";
     return mlir::success();
   }
@@ -508,13 +515,18 @@ mlir::LogicalResult Emitter::run() {
      << "  auto sm = smem_init<Cfg>(smem_base);\n";
   if (failed(emitBlock(kernel.getBody().front())))
     return mlir::failure();
-  os << "}\n";
+  os << "}\n\n"
+     << "ATTN_MERGE_ENTRY(" << mergeEntryName(entry) << ") {\n"
+     << "  ::attn::dev::merge_splits<" << entry << "_config::Cfg>(a);\n"
+     << "}\n";
   return mlir::success();
 }
 
 } // namespace
 
 std::string attn::entryName(tile::KernelOp kernel) { return ("attn_" + kernel.getSymName()).str(); }
+
+std::string attn::mergeEntryName(llvm::StringRef entry) { return (entry + "_merge").str(); }
 
 llvm::StringRef attn::deviceLibrarySource() { return kDeviceLibrary; }
 

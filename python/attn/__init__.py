@@ -52,7 +52,7 @@ class _Launch(ctypes.Structure):
                 ("seqlens_kv", _P), ("block_table", _P),
                 ("params", ctypes.POINTER(_Param)), ("num_params", ctypes.c_int32),
                 ("max_seqlen_q", ctypes.c_int64), ("max_seqlen_kv", ctypes.c_int64),
-                ("skip_metadata_check", ctypes.c_int32)]
+                ("skip_metadata_check", ctypes.c_int32), ("num_splits", ctypes.c_int32)]
 
 
 class _Info(ctypes.Structure):
@@ -98,6 +98,8 @@ def _library():
                  ctypes.c_int),
                 ("attn_compile_file", [ctypes.c_char_p, ctypes.c_char_p,
                                        ctypes.POINTER(kernel_p)], ctypes.c_int),
+                ("attn_compile_config", [ctypes.c_char_p, ctypes.c_char_p,
+                                         ctypes.POINTER(kernel_p)], ctypes.c_int),
                 ("attn_launch", [kernel_p, ctypes.POINTER(_Launch), ctypes.c_void_p],
                  ctypes.c_int),
                 ("attn_kernel_source", [kernel_p], ctypes.c_char_p),
@@ -175,11 +177,13 @@ class Kernel:
     def __call__(self, q, k, v, out=None, *, lse=None, q_scale=None, k_scale=None, v_scale=None,
                  out_scale=None, cu_seqlens_q=None, cu_seqlens_kv=None, seqlens_kv=None,
                  block_table=None, max_seqlen_q=None, max_seqlen_kv=None, check_metadata=True,
-                 **params):
+                 num_splits=0, **params):
         """Launches on q, k, v (layouts as in attn.h). Allocates out (and lse, when the spec
         declares it) if not given; returns out, or (out, lse). CUDA launches are asynchronous
         on torch.cuda.current_stream(); check_metadata=False (with max_seqlen_q/kv for ragged
-        or paged batches) skips reading cu_seqlens/seqlens_kv/block_table back to check them."""
+        or paged batches) skips reading cu_seqlens/seqlens_kv/block_table back to check them.
+        num_splits cuts each query tile's keys into that many parts (split KV, merged after);
+        0 lets the launch choose (it splits when the grid would leave most SMs idle)."""
         if out is None or (self.info.lse and lse is None):
             import torch
             rows = tuple(q.shape[:-1])
@@ -208,6 +212,7 @@ class Kernel:
         launch.max_seqlen_q = max_seqlen_q or 0
         launch.max_seqlen_kv = max_seqlen_kv or 0
         launch.skip_metadata_check = 0 if check_metadata else 1
+        launch.num_splits = num_splits
         stream = None
         if _device(q) != HOST:
             import torch
@@ -216,13 +221,21 @@ class Kernel:
         return (out, lse) if self.info.lse else out
 
 
-def compile(spec, arch=None):
+def compile(spec, arch=None, **config):
     """Compiles a spec, given as its text or as the path of a .attn file, for `arch` ("sm_90a";
-    None: GPU 0's when there is one). The GPU or host build is made on the first call."""
+    None: GPU 0's when there is one). The GPU or host build is made on the first call.
+    `config` overrides the code generator's choices, as attn_compile_config's keys:
+    compile(spec, block_m=64, mma="mma.sync", pingpong="off")."""
     handle = ctypes.c_void_p()
     a = arch.encode() if arch else None
     lib = _library()
-    if "{" not in spec:  # every spec has a body in braces: this is a path
+    if config:
+        if "{" not in spec:
+            with open(spec) as f:
+                spec = f.read()
+        text = ",".join(f"{k}={v}" for k, v in ([("arch", arch)] if arch else []) + list(config.items()))
+        _check(lib.attn_compile_config(spec.encode(), text.encode(), ctypes.byref(handle)))
+    elif "{" not in spec:  # every spec has a body in braces: this is a path
         _check(lib.attn_compile_file(os.fsencode(spec), a, ctypes.byref(handle)))
     else:
         _check(lib.attn_compile(spec.encode(), a, ctypes.byref(handle)))

@@ -19,12 +19,14 @@
 // CHECK-NOT:   attn.kernel
 // CHECK:       %[[B:.*]], %[[QF:.*]], %[[QL:.*]], %[[KVLEN:.*]] = tile.cta_info
 // CHECK:       %[[ONE:.*]] = arith.constant 1 : i32
-// CHECK-NEXT:  %[[HI0:.*]] = arith.addi %[[QL]], %[[ONE]] : i32
-// CHECK:       %[[LO0:.*]] = arith.maxsi %{{.*}}, %{{.*}} : i32
-// CHECK-NEXT:  %[[HI:.*]] = arith.minsi %[[HI0]], %[[KVLEN]] : i32
+// CHECK-NEXT:  %[[END:.*]] = arith.addi %[[QL]], %[[ONE]] : i32
+// CHECK:       %[[FIRST:.*]] = arith.maxsi %{{.*}}, %{{.*}} : i32
+// CHECK-NEXT:  %[[HI0:.*]] = arith.minsi %[[END]], %[[KVLEN]] : i32
 // CHECK-NEXT:  %[[BN:.*]] = arith.constant 32 : i32
-// CHECK-NEXT:  %[[T:.*]] = arith.divsi %[[LO0]], %[[BN]] : i32
-// CHECK-NEXT:  %[[LO:.*]] = arith.muli %[[T]], %[[BN]] : i32
+// CHECK-NEXT:  %[[T:.*]] = arith.divsi %[[FIRST]], %[[BN]] : i32
+// CHECK-NEXT:  %[[LO0:.*]] = arith.muli %[[T]], %[[BN]] : i32
+// A split launch takes a part of [lo, hi) (the whole range unsplit).
+// CHECK-NEXT:  %[[LO:.*]], %[[HI:.*]] = tile.kv_split %[[LO0]], %[[HI0]]
 // CHECK-NEXT:  %[[TRUE:.*]] = arith.constant true
 // CHECK-NEXT:  tile.start_q
 // CHECK-NEXT:  tile.load_async "k"[%[[LO]]] if %[[TRUE]]
@@ -69,7 +71,7 @@
 // CHECK-NEXT:    %[[AN:.*]] = tile.mma_pv %[[P]], %[[V]], %[[AS]] : vector<128x32xf32>, memref<32x128xbf16, 3>, vector<128x128xf32> -> vector<128x128xf32>
 // CHECK-NEXT:    scf.yield %[[MN]], %[[LN]], %[[AN]] : vector<128xf32>, vector<128xf32>, vector<128x128xf32>
 // CHECK-NEXT:  }
-// CHECK-NEXT:  tile.store_out %[[R]]#2, %[[R]]#1 v "none" : vector<128x128xf32>, vector<128xf32>
+// CHECK-NEXT:  tile.store_out %[[R]]#2, %[[R]]#0, %[[R]]#1 v "none" : vector<128x128xf32>, vector<128xf32>
 // CHECK-NOT:   tile.store_lse
 // CHECK:       }
 
@@ -115,8 +117,9 @@
 // NOANALYSIS-NEXT:  %[[ZERO:.*]] = arith.constant 0 : i32
 // NOANALYSIS-NEXT:  %[[BN:.*]] = arith.constant 32 : i32
 // NOANALYSIS-NEXT:  %[[T:.*]] = arith.divsi %[[ZERO]], %[[BN]] : i32
-// NOANALYSIS-NEXT:  %[[LO:.*]] = arith.muli %[[T]], %[[BN]] : i32
-// NOANALYSIS:       scf.for %{{.*}} = %[[LO]] to %[[KVLEN]] step %[[BN]]
+// NOANALYSIS-NEXT:  %[[LO0:.*]] = arith.muli %[[T]], %[[BN]] : i32
+// NOANALYSIS-NEXT:  %[[LO:.*]], %[[HI:.*]] = tile.kv_split %[[LO0]], %[[KVLEN]]
+// NOANALYSIS:       scf.for %{{.*}} = %[[LO]] to %[[HI]] step %[[BN]]
 // NOANALYSIS:       %[[FALSE:.*]] = arith.constant false
 // NOANALYSIS-NEXT:  scf.if %[[FALSE]] -> (vector<128x32xf32>) {
 // NOANALYSIS-NEXT:    tile.mask_tail
@@ -155,7 +158,7 @@ attn.kernel @causal attributes {k = #attn.tensor<bf16, 128>, out = #attn.tensor<
 // CHECK-NOT:     tile.mul
 // CHECK:         tile.mask
 // CHECK:           attn.sliding_window
-// CHECK:       tile.store_out %{{.*}}, %{{.*}} v "none" : vector<128x128xf32>, vector<128xf32>
+// CHECK:       tile.store_out %{{.*}}, %{{.*}}, %{{.*}} v "none" : vector<128x128xf32>, vector<128xf32>
 attn.kernel @softcap attributes {gqa = 2 : i64, k = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, q = #attn.tensor<bf16, 128>, softmax_scale = 0.083333333333333329 : f64, v = #attn.tensor<bf16, 128>} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
   %cst = arith.constant 5.000000e+01 : f32
@@ -211,7 +214,7 @@ attn.kernel @natural attributes {k = #attn.tensor<bf16, 64>, out = #attn.tensor<
 // CHECK-NEXT:    %[[PV:.*]] = tile.scale_cols %[[P]] by "v"[%[[N0]]] : vector<128x64xf32>
 // CHECK-NEXT:    %{{.*}} = tile.wait "v"[%[[N0]]] pending 0 : memref<64x64xf16, 3>
 // CHECK:         tile.mma_pv %[[PV]], %{{.*}}, %{{.*}} : vector<128x64xf32>, memref<64x64xf16, 3>, vector<128x64xf32> -> vector<128x64xf32>
-// CHECK:       tile.store_out %{{.*}}, %{{.*}} v "none" : vector<128x64xf32>, vector<128xf32>
+// CHECK:       tile.store_out %{{.*}}, %{{.*}}, %{{.*}} v "none" : vector<128x64xf32>, vector<128xf32>
 attn.kernel @per_token attributes {k = #attn.tensor<f8E4M3FN, 64, per_token_head>, out = #attn.tensor<bf16, 64>, q = #attn.tensor<bf16, 64>, softmax_scale = 1.250000e-01 : f64, v = #attn.tensor<f8E4M3FN, 64, per_token_head>} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
   attn.yield %s : f32
@@ -232,7 +235,7 @@ attn.kernel @per_token attributes {k = #attn.tensor<f8E4M3FN, 64, per_token_head
 // CHECK-NOT:     tile.scale_cols
 // CHECK:         scf.yield %{{.*}}, %{{.*}}, %{{.*}} : vector<128xf32>, vector<128xf32>, vector<128x128xf32>
 // CHECK-NEXT:  }
-// CHECK-NEXT:  tile.store_out %[[R]]#2, %[[R]]#1 v "per_tensor" {out_scale} : vector<128x128xf32>, vector<128xf32>
+// CHECK-NEXT:  tile.store_out %[[R]]#2, %[[R]]#0, %[[R]]#1 v "per_tensor" {out_scale} : vector<128x128xf32>, vector<128xf32>
 // CHECK-NEXT:  tile.store_lse %[[R]]#0, %[[R]]#1 : vector<128xf32>
 // With ping-pong, fp8 K and V are widened early: each thread converts its own landed copies of
 // tile n + 1 between the softmax and P.V of tile n (and the first tile's after Q's load), so

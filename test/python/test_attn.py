@@ -77,6 +77,12 @@ class PackageTest(unittest.TestCase):
         self.assertIn(kernel.name, kernel.source)
         self.assertFalse(kernel.has_lse)
         self.assertEqual(kernel.info.head_dim_qk, 128)
+        tuned = attn.compile(os.path.join(SOURCE, "examples", "causal.attn"), arch="sm_90a",
+                             block_m=64, block_n=32, warps=4, mma="mma.sync")
+        self.assertIn("BM = 64, BN = 32, WARPS = 4", tuned.source)
+        with self.assertRaises(attn.Error) as caught:
+            attn.compile(os.path.join(SOURCE, "examples", "causal.attn"), pingpong="maybe")
+        self.assertEqual(str(caught.exception), "config 'pingpong': 'maybe' is not on or off")
 
     def test_bad_spec_raises_with_file_line_col(self):
         spec = "kernel bad {\n  q: bf16[128];\n  k: bf16[100];\n  v: bf16[128];\n  out: bf16;\n}\n"
@@ -103,13 +109,11 @@ class PackageTest(unittest.TestCase):
         n = B * S * H * D
         q, k, v = ([bf16_bits(rng.gauss(0, 1)) for _ in range(n)] for _ in range(3))
         tq, tk, tv = (HostTensor((B, S, H, D), values=x) for x in (q, k, v))
-        out = HostTensor((B, S, H, D), values=[0x7FC0] * n)  # NaN until written
-        self.assertIs(kernel(tq, tk, tv, out), out)
 
         def at(x, s, h):
             return [bf16_value(x[(s * H + h) * D + d]) for d in range(D)]
 
-        worst = 0.0
+        want = {}
         for h in range(H):
             for i in range(S):
                 qi = at(q, i, h)
@@ -117,11 +121,14 @@ class PackageTest(unittest.TestCase):
                           for j in range(i + 1)]
                 m = max(scores)
                 p = [math.exp(s - m) for s in scores]
-                want = [sum(p[j] * at(v, j, h)[d] for j in range(i + 1)) / sum(p)
-                        for d in range(D)]
-                got = at(out.items, i, h)
-                worst = max(worst, max(abs(g - w) for g, w in zip(got, want)))
-        self.assertLess(worst, 0.03)
+                want[i, h] = [sum(p[j] * at(v, j, h)[d] for j in range(i + 1)) / sum(p)
+                              for d in range(D)]
+        for splits in (0, 1, 3):  # chosen by the launch, unsplit, keys in three parts
+            out = HostTensor((B, S, H, D), values=[0x7FC0] * n)  # NaN until written
+            self.assertIs(kernel(tq, tk, tv, out, num_splits=splits), out)
+            worst = max(abs(g - w) for (i, h), row in want.items()
+                        for g, w in zip(at(out.items, i, h), row))
+            self.assertLess(worst, 0.03, f"num_splits={splits}")
 
     def test_launch_errors_name_the_argument(self):
         kernel = attn.compile(os.path.join(SOURCE, "examples", "causal.attn"))
@@ -134,6 +141,10 @@ class PackageTest(unittest.TestCase):
         with self.assertRaises(attn.Error) as caught:
             kernel(HostTensor(shape), k, v, out, slopes=HostTensor((2,), dtype="float32"))
         self.assertIn("param 'slopes': the spec declares no such param", str(caught.exception))
+        with self.assertRaises(attn.Error) as caught:
+            kernel(HostTensor(shape), k, v, out, num_splits=-1)
+        self.assertEqual(str(caught.exception),
+                         "num_splits: -1; give 1 to 64 parts (1: no split), or 0 to have them chosen")
         with self.assertRaises(attn.Error) as caught:
             kernel(HostTensor(shape), k, v, HostTensor((1, 2, 3, 4, 5)))
         self.assertEqual(str(caught.exception), "out: 5 dimensions; a tensor has at most 4")

@@ -216,3 +216,28 @@ TEST(CApi, CompilesAnExampleToASourceAndName) {
   EXPECT_EQ(info.head_dim_qk, 128);
   attn_kernel_free(k);
 }
+
+TEST(CApi, ConfigOverridesTheChosenTiles) {
+  const char *spec = "kernel c { q: bf16[128]; k: bf16[128]; v: bf16[128]; out: bf16; }";
+  attn_kernel *k = nullptr;
+  ASSERT_EQ(attn_compile_config(spec, "arch=sm_90a, block_m=64,block_n=32,warps=4,mma=mma.sync", &k),
+            ATTN_OK)
+      << attn_last_error();
+  EXPECT_THAT(attn_kernel_source(k), HasSubstr("BM = 64, BN = 32, WARPS = 4"));
+  EXPECT_THAT(attn_kernel_source(k), HasSubstr("WGMMA = false"));
+  attn_kernel_free(k);
+  ASSERT_EQ(attn_compile_config(spec, "", &k), ATTN_OK) << attn_last_error();
+  attn_kernel_free(k);
+  EXPECT_EQ(attn_compile_config(spec, "block_m=zero", &k), ATTN_ERROR);
+  EXPECT_STREQ(attn_last_error(), "config 'block_m': 'zero' is not a positive integer");
+  EXPECT_EQ(attn_compile_config(spec, "pingpong=maybe", &k), ATTN_ERROR);
+  EXPECT_STREQ(attn_last_error(), "config 'pingpong': 'maybe' is not on or off");
+  EXPECT_EQ(attn_compile_config(spec, "tile=3", &k), ATTN_ERROR);
+  EXPECT_STREQ(attn_last_error(), "config: unknown 'tile=3'; the keys are arch, block_m, block_n, "
+                                  "warps, stages, heads_per_tile, mma and pingpong, as key=value "
+                                  "separated by commas");
+  // A config the kernel cannot be built with is the code generator's error.
+  EXPECT_EQ(attn_compile_config(spec, "arch=sm_90a,block_m=48", &k), ATTN_ERROR);
+  EXPECT_THAT(attn_last_error(), HasSubstr("block_m")) << attn_last_error();
+  EXPECT_EQ(k, nullptr);
+}

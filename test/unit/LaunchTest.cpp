@@ -174,6 +174,52 @@ TEST(Launch, GridFollowsLaunchGrid) {
   EXPECT_EQ(g.z, 3u);
 }
 
+TEST(Launch, SplitsAreChosenWhenTheGridLeavesMostSlotsIdle) {
+  // handWritten: 4-row query tiles, 16-key tiles. B = 2, Sq = 1, Hq = 4: 8 CTAs.
+  GeneratedKernel k = kernelOf(bf16Signature());
+  k.mergeName = "k_merge";
+  auto chosen = [&](int64_t Skv, int slots, std::optional<int> given = std::nullopt) {
+    LaunchDesc d = dense(2, 1, Skv, 4, 2);
+    d.splits = given;
+    llvm::Expected<dev::Args> a = toArgs(k, d);
+    EXPECT_TRUE(bool(a)) << llvm::toString(a.takeError());
+    chooseSplits(k, *a, slots);
+    return *a;
+  };
+  EXPECT_EQ(chosen(1000, 132).splits, 16);  // 132 slots / 8 CTAs
+  EXPECT_EQ(chosen(40, 132).splits, 3);     // no more parts than the 3 KV tiles
+  EXPECT_EQ(chosen(1000, 12).splits, 1);    // 8 CTAs fill more than half of 12
+  EXPECT_EQ(chosen(100000, 10000).splits, dev::kMaxSplits);
+  EXPECT_EQ(chosen(1000, 132, 5).splits, 5); // the caller's choice stands
+  dev::Args a = chosen(1000, 132, 5);
+  LaunchGrid g = gridOf(k, a);
+  EXPECT_EQ(g.x, 5u); // one query tile, five parts
+  EXPECT_EQ(a.tokens_q, 2);
+  SplitWorkspace w = splitWorkspace(k, a);
+  EXPECT_EQ(w.lseFloats, 5 * 2 * 4); // splits x tokens x query heads
+  EXPECT_EQ(w.outFloats, 5 * 2 * 4 * 8);
+  EXPECT_EQ(mergeGridOf(a).x, unsigned((2 * 4 + dev::kMergeRows - 1) / dev::kMergeRows));
+  // A kernel without a merge entry never splits.
+  k.mergeName.clear();
+  EXPECT_EQ(chosen(1000, 132).splits, 1);
+  EXPECT_EQ(splitWorkspace(k, chosen(1000, 132)).bytes(), 0);
+}
+
+TEST(Launch, SplitsAreWithinTheirRange) {
+  GeneratedKernel k = kernelOf(bf16Signature());
+  k.mergeName = "k_merge";
+  LaunchDesc d = dense();
+  d.splits = 0;
+  EXPECT_EQ(errorOf(k, d), "splits: 0; a launch cuts each query tile's keys into 1 to 64 parts "
+                           "(1: no split), or leaves it unset to have it chosen");
+  d.splits = 65;
+  EXPECT_THAT(errorOf(k, d), StartsWith("splits: 65; a launch cuts"));
+  d.splits = 2;
+  k.mergeName.clear();
+  EXPECT_EQ(errorOf(k, d), "splits: 2, but kernel 'k' has no merge entry point, so it cannot "
+                           "split its keys; give 1");
+}
+
 // --- Each tensor on its own --------------------------------------------------------------------
 
 TEST(Launch, DtypeMustBeTheSpecs) {

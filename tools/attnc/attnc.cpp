@@ -47,6 +47,10 @@ int main(int argc, char **argv) {
   addConfig(run);
   run->add_option("--shape", shapeText, "b=,hq=,hkv=,sq=,skv= (batch, query/KV heads, lengths)");
   run->add_option("--seed", seed, "seed of the random inputs");
+  std::optional<int> splits;
+  run->add_option("--splits", splits,
+                  "split KV: cut each query tile's keys into this many parts, merged after "
+                  "(default: as the launch chooses)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &e) {
@@ -94,7 +98,8 @@ int main(int argc, char **argv) {
     }
     llvm::Expected<bool> pass = attn::check::runAndCheck(
         *spec, *kernel, *shape, seed,
-        device == "host" ? attn::check::Device::Host : attn::check::Device::Cuda, llvm::outs());
+        device == "host" ? attn::check::Device::Host : attn::check::Device::Cuda, llvm::outs(),
+        splits);
     if (!pass) {
       fmt::print(stderr, "attnc run: error: {}\n", llvm::toString(pass.takeError()));
       return 1;

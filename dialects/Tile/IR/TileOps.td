@@ -42,6 +42,20 @@ def Tile_CtaInfoOp : Tile_Op<"cta_info", [Pure]> {
   let assemblyFormat = "attr-dict";
 }
 
+def Tile_KvSplitOp : Tile_Op<"kv_split", [Pure]> {
+  let summary = "the CTA's part of the KV range when the launch splits the keys";
+  let description = [{
+    `%lo2, %hi2 = tile.kv_split %lo, %hi`: a launch may cut every query tile's key range
+    [lo, hi) into parts, one CTA each (split KV, for short query tiles over long keys, as in
+    decode). The parts are contiguous, of equal length in whole KV tiles, so that every tile
+    starts where the unsplit loop's would; the last may be shorter or empty. Unsplit, the
+    range itself.
+  }];
+  let arguments = (ins I32:$lo, I32:$hi);
+  let results = (outs I32:$part_lo, I32:$part_hi);
+  let assemblyFormat = "$lo `,` $hi attr-dict";
+}
+
 def Tile_StartQOp : Tile_Op<"start_q"> {
   let summary = "starts loading the query tile (one group of copies; rows past the sequence are zeros)";
   let assemblyFormat = "attr-dict";
@@ -215,10 +229,15 @@ def Tile_RowSumOp : Tile_Op<"row_sum", [Pure, AllTypesMatch<["l_old", "alpha", "
   let assemblyFormat = "$p `,` $l_old `,` $alpha attr-dict `:` type($p) `,` type($l_old)";
 }
 
-def Tile_StoreOutOp : Tile_Op<"store_out"> {
+def Tile_StoreOutOp : Tile_Op<"store_out", [AllTypesMatch<["m", "l"]>]> {
   let summary = "out = acc / l * v's per-tensor/per-head scale / out_scale, in out's dtype";
-  let arguments = (ins RegTile:$acc, RowVec:$l, StrAttr:$v_scale, UnitAttr:$out_scale);
-  let assemblyFormat = "$acc `,` $l `v` $v_scale attr-dict `:` type($acc) `,` type($l)";
+  let description = [{
+    `tile.store_out %acc, %m, %l v "per_head"`: the epilogue. When the launch splits the keys
+    (tile.kv_split), it stores this CTA's partial instead: acc / l with the same scales as
+    float, and m + log2 l per row, which the kernel's merge entry combines into out and lse.
+  }];
+  let arguments = (ins RegTile:$acc, RowVec:$m, RowVec:$l, StrAttr:$v_scale, UnitAttr:$out_scale);
+  let assemblyFormat = "$acc `,` $m `,` $l `v` $v_scale attr-dict `:` type($acc) `,` type($l)";
 }
 
 def Tile_StoreLseOp : Tile_Op<"store_lse", [AllTypesMatch<["m", "l"]>]> {

@@ -88,6 +88,9 @@ struct attn_launch {
   /** Nonzero: do not read device metadata back to check it (it must then be right, and the
    *  max_seqlen fields given), keeping the launch asynchronous. */
   int32_t skip_metadata_check;
+  /** Split KV: the parts each query tile's keys are cut into, one CTA each, merged after
+   *  (1 to 64; 1: no split); 0: chosen from the grid and the SM count (decode splits). */
+  int32_t num_splits;
 };
 
 /** What a compiled kernel takes (for callers that allocate its outputs). */
@@ -108,6 +111,11 @@ typedef struct attn_kernel attn_kernel;
  *  into *out. Compile errors come back as `<spec>:line:col: error: ...`. The GPU and host
  *  builds are made, and cached, on first launch. */
 ATTN_API int attn_compile(const char *spec_text, const char *arch, attn_kernel **out);
+/** attn_compile with attn-select-config's choices overridden (for tuning and measuring):
+ *  `config` is `key=value` pairs separated by commas, among arch, block_m, block_n, warps,
+ *  stages, heads_per_tile, mma (wgmma, mma.sync) and pingpong (on, off); NULL or "" overrides
+ *  nothing. A config the kernel cannot be built with is a compile error saying why. */
+ATTN_API int attn_compile_config(const char *spec_text, const char *config, attn_kernel **out);
 /** attn_compile on the file at `path` (errors name the path). */
 ATTN_API int attn_compile_file(const char *path, const char *arch, attn_kernel **out);
 /** Validates and launches: on `cuda_stream` (a CUstream; NULL: the default stream) for CUDA

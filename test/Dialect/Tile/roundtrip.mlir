@@ -6,17 +6,18 @@
 // CHECK-SAME:  config {arch = "sm_90a", block_m = 64 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, mma = "wgmma", stages = 2 : i64, warps = 4 : i64}
 // CHECK-SAME:  signature {k = #attn.tensor<bf16, 64>, lse, out = #attn.tensor<f8E4M3FN, 64, per_tensor>, params = [#attn.param<"slopes", f32, [H]>, #attn.param<"doc", i32, [S]>], q = #attn.tensor<bf16, 64>, v = #attn.tensor<f8E4M3FN, 64, per_token_head>}
 // CHECK-NEXT:  %[[B:.*]], %[[QF:.*]], %[[QL:.*]], %[[KVLEN:.*]] = tile.cta_info
+// CHECK:       %[[C0:.*]], %[[HI:.*]] = tile.kv_split %{{.*}}, %[[KVLEN]]
 // CHECK:       tile.start_q
-// CHECK-NEXT:  tile.load_async "k"[%[[C0:.*]]] if %[[TRUE:.*]]
+// CHECK-NEXT:  tile.load_async "k"[%[[C0]]] if %[[TRUE:.*]]
 // CHECK-NEXT:  tile.load_async "v"[%[[C0]]] if %[[TRUE]]
 // CHECK-NEXT:  %[[Q:.*]] = tile.load_q pending 2 : memref<64x64xbf16, 3>
 // CHECK-NEXT:  %[[M0:.*]] = tile.fill 0xFF800000 : vector<64xf32>
 // CHECK-NEXT:  %[[L0:.*]] = tile.fill 0.000000e+00 : vector<64xf32>
 // CHECK-NEXT:  %[[A0:.*]] = tile.fill 0.000000e+00 : vector<64x64xf32>
 // CHECK-NEXT:  %[[RS:.*]] = tile.score_scale 1.250000e-01 q "per_tensor" k "per_head" : vector<64xf32>
-// CHECK-NEXT:  %[[R:.*]]:3 = scf.for %[[N0:.*]] = %[[C0]] to %[[KVLEN]] step %{{.*}} iter_args(%[[M:.*]] = %[[M0]], %[[L:.*]] = %[[L0]], %[[A:.*]] = %[[A0]]) -> (vector<64xf32>, vector<64xf32>, vector<64x64xf32>) {{ *}}: i32 {
+// CHECK-NEXT:  %[[R:.*]]:3 = scf.for %[[N0:.*]] = %[[C0]] to %[[HI]] step %{{.*}} iter_args(%[[M:.*]] = %[[M0]], %[[L:.*]] = %[[L0]], %[[A:.*]] = %[[A0]]) -> (vector<64xf32>, vector<64xf32>, vector<64x64xf32>) {{ *}}: i32 {
 // CHECK-NEXT:    %[[END:.*]] = arith.addi %[[N0]], %{{.*}} : i32
-// CHECK-NEXT:    %[[MORE:.*]] = arith.cmpi slt, %[[END]], %[[KVLEN]] : i32
+// CHECK-NEXT:    %[[MORE:.*]] = arith.cmpi slt, %[[END]], %[[HI]] : i32
 // CHECK-NEXT:    %[[K:.*]] = tile.wait "k"[%[[N0]]] pending 1 : memref<32x64xbf16, 3>
 // CHECK-NEXT:    %[[V:.*]] = tile.wait "v"[%[[N0]]] pending 0 {widened} : memref<32x64xbf16, 3>
 // CHECK-NEXT:    tile.load_async "k"[%[[END]]] if %[[MORE]]
@@ -58,26 +59,27 @@
 // CHECK-NEXT:    %[[AN:.*]] = tile.mma_pv %[[PV]], %[[V]], %[[AS]] : vector<64x32xf32>, memref<32x64xbf16, 3>, vector<64x64xf32> -> vector<64x64xf32>
 // CHECK-NEXT:    scf.yield %[[MN]], %[[LN]], %[[AN]] : vector<64xf32>, vector<64xf32>, vector<64x64xf32>
 // CHECK-NEXT:  }
-// CHECK-NEXT:  tile.store_out %[[R]]#2, %[[R]]#1 v "none" {out_scale} : vector<64x64xf32>, vector<64xf32>
+// CHECK-NEXT:  tile.store_out %[[R]]#2, %[[R]]#0, %[[R]]#1 v "none" {out_scale} : vector<64x64xf32>, vector<64xf32>
 // CHECK-NEXT:  tile.store_lse %[[R]]#0, %[[R]]#1 : vector<64xf32>
 // CHECK-NEXT: }
 tile.kernel @every_op config {arch = "sm_90a", block_m = 64 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, mma = "wgmma", stages = 2 : i64, warps = 4 : i64} signature {q = #attn.tensor<bf16, 64>, k = #attn.tensor<bf16, 64>, v = #attn.tensor<f8E4M3FN, 64, per_token_head>, out = #attn.tensor<f8E4M3FN, 64, per_tensor>, params = [#attn.param<"slopes", f32, [H]>, #attn.param<"doc", i32, [S]>], lse} {
   %b, %q_first, %q_last, %kv_len = tile.cta_info
-  %c0 = arith.constant 0 : i32
+  %zero = arith.constant 0 : i32
+  %lo, %hi = tile.kv_split %zero, %kv_len
   %c1 = arith.constant 1 : i32
   %c32 = arith.constant 32 : i32
   %true = arith.constant true
   tile.start_q
-  tile.load_async "k"[%c0] if %true
-  tile.load_async "v"[%c0] if %true
+  tile.load_async "k"[%lo] if %true
+  tile.load_async "v"[%lo] if %true
   %q = tile.load_q pending 2 : memref<64x64xbf16, 3>
   %m0 = tile.fill 0xFF800000 : vector<64xf32>
   %l0 = tile.fill 0.0 : vector<64xf32>
   %acc0 = tile.fill 0.0 : vector<64x64xf32>
   %rs = tile.score_scale 0.125 q "per_tensor" k "per_head" : vector<64xf32>
-  %r:3 = scf.for %n0 = %c0 to %kv_len step %c32 iter_args(%m = %m0, %l = %l0, %acc = %acc0) -> (vector<64xf32>, vector<64xf32>, vector<64x64xf32>) : i32 {
+  %r:3 = scf.for %n0 = %lo to %hi step %c32 iter_args(%m = %m0, %l = %l0, %acc = %acc0) -> (vector<64xf32>, vector<64xf32>, vector<64x64xf32>) : i32 {
     %end = arith.addi %n0, %c32 : i32
-    %more = arith.cmpi slt, %end, %kv_len : i32
+    %more = arith.cmpi slt, %end, %hi : i32
     %k = tile.wait "k"[%n0] pending 1 : memref<32x64xbf16, 3>
     %v = tile.wait "v"[%n0] pending 0 {widened} : memref<32x64xbf16, 3>
     tile.load_async "k"[%end] if %more
@@ -120,7 +122,7 @@ tile.kernel @every_op config {arch = "sm_90a", block_m = 64 : i64, block_n = 32 
     %an = tile.mma_pv %pv, %v, %as : vector<64x32xf32>, memref<32x64xbf16, 3>, vector<64x64xf32> -> vector<64x64xf32>
     scf.yield %mn, %ln, %an : vector<64xf32>, vector<64xf32>, vector<64x64xf32>
   }
-  tile.store_out %r#2, %r#1 v "none" {out_scale} : vector<64x64xf32>, vector<64xf32>
+  tile.store_out %r#2, %r#0, %r#1 v "none" {out_scale} : vector<64x64xf32>, vector<64xf32>
   tile.store_lse %r#0, %r#1 : vector<64xf32>
 }
 

@@ -17,6 +17,12 @@
 //   params  up to kMaxParamRank dims, element strides, in declaration order
 // Query i of a sequence with q_len queries and kv_len keys has q_idx = kv_len - q_len + i.
 //
+// Split KV (a choice of the launch, not of the spec): with splits > 1 the keys of each query
+// tile are cut into `splits` contiguous parts of whole tiles, one CTA each (grid x = query
+// tiles * splits). Each CTA stores float partials: out / l, scaled, in part_out [splits, T,
+// Hq, DV] and m + log2 l in part_lse [splits, T, Hq]; the kernel's merge entry then combines
+// them into out and lse, kMergeRows query rows per block of kMergeThreads threads.
+//
 //===----------------------------------------------------------------------===//
 #ifndef ATTN_DEVICE_ARGS_H
 #define ATTN_DEVICE_ARGS_H
@@ -28,6 +34,9 @@ typedef long long i64;
 
 constexpr int kMaxParams = 8;
 constexpr int kMaxParamRank = 4;
+constexpr int kMaxSplits = 64;
+constexpr int kMergeRows = 4;
+constexpr int kMergeThreads = 32 * kMergeRows;
 
 /// A strided tensor whose last dimension (the head dim) is contiguous.
 struct TensorArg {
@@ -53,6 +62,9 @@ struct Args {
   i64 block_table_stride;
   int batch, heads_q, heads_kv;
   int seqlen_q, seqlen_kv; ///< dense: the lengths; ragged/paged: the largest (sizes the grid)
+  i64 tokens_q;            ///< T: the launch's query tokens (dense B * Sq, ragged Tq)
+  int splits;              ///< parts of each query tile's keys; 0 and 1: not split
+  float *part_out, *part_lse; ///< split KV: the partials, [splits, T, Hq, DV] and [splits, T, Hq]
   ParamArg params[kMaxParams];
 };
 

@@ -39,6 +39,7 @@ template <class C> struct Cta {
   int b, h0, hkv;         ///< sequence, first query head, its KV head
   int q_len, kv_len;      ///< this sequence's query and key counts
   int q0;                 ///< first query position (relative to the sequence's queries)
+  int split;              ///< which part of the keys this CTA takes (0 when not split)
   int q_first, q_last;    ///< absolute positions of the tile's first and last valid query
   long long q_row0, kv_row0; ///< packed-row offsets of the sequence (ragged) or batch (dense)
   bool empty;             ///< no valid query in this tile
@@ -68,11 +69,25 @@ template <class C> struct Cta {
     // The longest query tiles (last under a causal mask) go first, so the short ones fill in
     // behind them at the end of the grid.
     int tiles = (a.seqlen_q + kPositions - 1) / kPositions;
-    q0 = (tiles - 1 - int(blk.x)) * kPositions;
+    split = int(blk.x) % splits();
+    q0 = (tiles - 1 - int(blk.x) / splits()) * kPositions;
     empty = q0 < 0 || q0 >= q_len;
     int last = q0 + kPositions < q_len ? q0 + kPositions : q_len;
     q_first = kv_len - q_len + q0;
     q_last = kv_len - q_len + last - 1;
+  }
+
+  ATTN_FN int splits() const { return a.splits > 1 ? a.splits : 1; }
+  /// This CTA's part of the key range [lo, hi): parts of equal length in whole tiles of BN
+  /// keys, so that its tiles start where the unsplit loop's do (the last parts may be shorter
+  /// or empty); [lo, hi) itself when the launch does not split.
+  ATTN_FN int split_lo(int lo, int hi) const { return split_at(lo, hi, split); }
+  ATTN_FN int split_hi(int lo, int hi) const { return split_at(lo, hi, split + 1); }
+  ATTN_FN int split_at(int lo, int hi, int part) const {
+    int n = hi > lo ? hi - lo : 0, s = splits();
+    long long chunk = s == 1 ? n : ((n + s - 1) / s + C::BN - 1) / C::BN * C::BN;
+    long long at = lo + chunk * part;
+    return at < hi ? int(at) : hi;
   }
 
   /// Row r of the tile: its query head, absolute position, and whether it is a real query.

@@ -130,31 +130,84 @@ template <class C, int COLS> ATTN_FN Rows<C> row_sum(const Tile<C, COLS> &p, Row
 /// out = acc * (scale(row) / l), stored as the out dtype (fp8: saturated); a row with l = 0 (all
 /// masked) stores zeros. Rows past the sequence are not stored. Each row's factor is computed
 /// once, before any store (a store could alias the scale tensors, so the compiler would reload
-/// them after every one).
+/// them after every one). In a split launch the CTA's partial goes to part_out as float, with
+/// m + log2 l (-inf for l = 0) in part_lse, for merge_splits.
 template <class C, int COLS, class F>
-ATTN_FN void store_out(const Cta<C> &cta, Tile<C, COLS> acc, const Rows<C> &l, F rowScale) {
+ATTN_FN void store_out(const Cta<C> &cta, Tile<C, COLS> acc, const Rows<C> &m, const Rows<C> &l, F rowScale) {
   typedef typename C::OT OT;
-  OT *out = static_cast<OT *>(const_cast<void *>(cta.a.out.data));
+  const Args &a = cta.a;
+  const bool split = a.splits > 1;
+  OT *out = static_cast<OT *>(const_cast<void *>(a.out.data));
   Rows<C> factor;
   for_each_row(factor, [&](float &f, int slot, int row) { f = l.x[slot] > 0.0f ? rowScale(row) / l.x[slot] : 0.0f; });
+  auto part_row = [&](int row) {
+    return ((long long)cta.split * a.tokens_q + cta.q_token(cta.row_pos(row))) * a.heads_q + cta.row_head(row);
+  };
   for_each(acc, [&](float &x, int slot, int row, int col) {
     if (col >= C::DV || !cta.row_valid(row))
       return;
-    out[cta.q_offset(cta.a.out, cta.row_pos(row), cta.row_head(row)) + col] = narrow<OT>(x * factor.x[slot]);
+    if (split)
+      a.part_out[part_row(row) * C::DV + col] = x * factor.x[slot];
+    else
+      out[cta.q_offset(a.out, cta.row_pos(row), cta.row_head(row)) + col] = narrow<OT>(x * factor.x[slot]);
   });
+  if (split)
+    for_each_row(factor, [&](float &, int slot, int row) {
+      if (cta.row_valid(row) && first_of_row())
+        a.part_lse[part_row(row)] = l.x[slot] > 0.0f ? m.x[slot] + m_log2(l.x[slot]) : neg_inf();
+    });
 }
-/// lse = (m + log2 l) * ln 2 (natural log), -inf for a fully masked row.
+/// lse = (m + log2 l) * ln 2 (natural log), -inf for a fully masked row. A split launch's lse
+/// is merge_splits'.
 template <class C> ATTN_FN void store_lse(const Cta<C> &cta, Rows<C> m, const Rows<C> &l) {
+  if (cta.a.splits > 1)
+    return;
   for_each_row(m, [&](float &x, int slot, int row) {
-    if (!cta.row_valid(row) || !cta.a.lse)
+    if (!cta.row_valid(row) || !cta.a.lse || !first_of_row())
       return;
-#ifdef ATTN_GPU
-    if ((lane_id() & 3) != 0)
-      return; // the four lanes of a row hold the same value
-#endif
     float lse = l.x[slot] > 0.0f ? (x + m_log2(l.x[slot])) * 0.69314718055994531f : neg_inf();
     cta.a.lse[cta.q_token(cta.row_pos(row)) * cta.a.heads_q + cta.row_head(row)] = lse;
   });
+}
+
+/// The merge of a split launch: query row (token t, head h) = t * Hq + h of out and lse from
+/// the parts' partials, each weighted by exp2(its m + log2 l - the largest); parts with no
+/// unmasked key (-inf) weigh nothing, and a row with none at all gets out = 0, lse = -inf.
+/// kMergeRows rows per block, one per warp on the GPU (its lanes over the head dim).
+template <class C> ATTN_FN void merge_splits(const Args &a) {
+  typedef typename C::OT OT;
+  const long long rows = a.tokens_q * a.heads_q;
+#ifdef ATTN_GPU
+  const int lane = threadIdx.x % 32, lanes = 32, first = threadIdx.x / 32, count = 1;
+#else
+  const int lane = 0, lanes = 1, first = 0, count = kMergeRows;
+#endif
+  for (int i = first; i < first + count; ++i) {
+    const long long row = (long long)block_index().x * kMergeRows + i;
+    if (row >= rows)
+      return;
+    float mx = neg_inf();
+    for (int s = 0; s < a.splits; ++s)
+      mx = a.part_lse[s * rows + row] > mx ? a.part_lse[s * rows + row] : mx;
+    const float m0 = mx == neg_inf() ? 0.0f : mx;
+    float sum = 0.0f;
+    for (int s = 0; s < a.splits; ++s)
+      sum += fexp2(a.part_lse[s * rows + row] - m0);
+    const long long t = row / a.heads_q;
+    const int h = int(row % a.heads_q);
+    const long long tok = C::RAGGED ? t : t % a.seqlen_q;
+    OT *out = static_cast<OT *>(const_cast<void *>(a.out.data)) +
+              (C::RAGGED ? 0 : t / a.seqlen_q * a.out.stride[0]) + tok * a.out.stride[1] + h * a.out.stride[2];
+    const float inv = sum > 0.0f ? 1.0f / sum : 0.0f;
+    for (int d = lane; d < C::DV; d += lanes) {
+      float o = 0.0f;
+      for (int s = 0; s < a.splits; ++s)
+        o += fexp2(a.part_lse[s * rows + row] - m0) * a.part_out[(s * rows + row) * C::DV + d];
+      out[d] = narrow<OT>(o * inv);
+    }
+    if (a.lse && lane == 0)
+      a.lse[row] = sum > 0.0f ? (mx + m_log2(sum)) * 0.69314718055994531f : neg_inf();
+  }
 }
 
 } // namespace dev

@@ -144,6 +144,8 @@ template <class C> struct Rows {
 };
 
 ATTN_FN int lane_id() { return int(threadIdx.x) & 31; }
+/// Whether this thread stores a row's value: the four lanes of a row hold the same one.
+ATTN_FN bool first_of_row() { return (lane_id() & 3) == 0; }
 ATTN_FN int warp_id() { return int(threadIdx.x) >> 5; }
 
 /// The tile row that this thread's row slot `slot` is.
@@ -553,6 +555,9 @@ template <class C> ATTN_FN void mma_pv(Tile<C, Layout<C>::DVP> &o, const Tile<C,
 
 #define ATTN_KERNEL_ENTRY(NAME, CFG)                                                            \
   extern "C" __global__ void __launch_bounds__(CFG::WARPS * 32) NAME(const ::attn::dev::Args a)
+/// The merge of a split launch (see merge_splits).
+#define ATTN_MERGE_ENTRY(NAME)                                                                  \
+  extern "C" __global__ void __launch_bounds__(::attn::dev::kMergeThreads) NAME(const ::attn::dev::Args a)
 /// Declares `NAME`, the CTA's dynamic shared memory.
 #define ATTN_SHARED(NAME)                                                                       \
   extern __shared__ __align__(16) ::attn::dev::u8 attn_dynamic_smem[];                          \

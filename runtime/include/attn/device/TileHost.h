@@ -49,6 +49,7 @@ template <class C, int COLS, bool MAX> inline void row_reduce(float (&out)[C::BM
 }
 
 inline void cta_sync() {}
+inline bool first_of_row() { return true; }
 
 /// Widened MMA-type tiles, as floats (each exactly a value of C::MT), with the GPU's stages.
 template <class C> struct Smem {
@@ -164,6 +165,9 @@ template <class C> inline void mma_pv(Tile<C, Layout<C>::DVP> &o, const Tile<C, 
       sizeof(::attn::dev::Smem<Cfg>));                                                         \
   ::attn::dev::u8 *NAME = attn_host_smem.data()
 
+/// The merge of a split launch (see merge_splits).
+#define ATTN_MERGE_ENTRY(NAME)                                                                  \
+  extern "C" __attribute__((visibility("default"))) void NAME(const ::attn::dev::Args a)
 /// The host launcher sets the block index of the calling thread through this.
 extern "C" __attribute__((visibility("default"))) void attn_host_set_block(unsigned x, unsigned y, unsigned z) {
   ::attn::dev::tl_block = ::attn::dev::BlockIndex{x, y, z};
