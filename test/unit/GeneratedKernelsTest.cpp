@@ -6,40 +6,19 @@
 // quantized inputs (check::judge: SQNR over the per-dtype bar, lse, no NaN).
 //
 //===----------------------------------------------------------------------===//
-#include "check/KernelCheck.h"
+#include "CompiledSpec.h"
 #include "runtime/CudaDriver.h"
-
-#include "mlir/IR/MLIRContext.h"
-#include "llvm/Support/MemoryBuffer.h"
 
 #include <gtest/gtest.h>
 
 using namespace attn;
+using attn::test::Compiled;
 
 namespace {
 
 struct Case {
   const char *example;
   ref::ProblemShape shape;
-};
-
-/// Compiles examples/<name>.attn with the default config, or with `options`' overrides.
-struct Compiled {
-  mlir::MLIRContext ctx;
-  llvm::SourceMgr srcMgr;
-  std::optional<CheckedSpec> spec;
-  std::optional<GeneratedKernel> kernel;
-  explicit Compiled(const std::string &name, const CodegenOptions &options = {}) {
-    mlir::DialectRegistry registry;
-    registerAttnDialects(registry);
-    ctx.appendDialectRegistry(registry);
-    auto buf = llvm::MemoryBuffer::getFile(std::string(ATTN_SOURCE_DIR "/examples/") + name + ".attn");
-    if (!buf)
-      return;
-    srcMgr.AddNewSourceBuffer(std::move(*buf), llvm::SMLoc());
-    spec = parseAndCheck(srcMgr, ctx);
-    kernel = generateKernel(srcMgr, ctx, options);
-  }
 };
 
 /// The example's GQA ratio where it fixes one, else 4 (hkv = hq / 4).

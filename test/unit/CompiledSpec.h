@@ -1,0 +1,45 @@
+//===- CompiledSpec.h - A spec compiled for the kernel tests ----*- C++ -*-===//
+#ifndef ATTN_TEST_UNIT_COMPILEDSPEC_H
+#define ATTN_TEST_UNIT_COMPILEDSPEC_H
+
+#include "check/KernelCheck.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+namespace attn::test {
+
+/// A spec checked (for the reference) and generated (for the kernel): examples/<name>.attn, or
+/// spec text with Compiled::Text; the default config or `options`' overrides.
+struct Compiled {
+  struct Text {
+    const char *spec;
+  };
+  mlir::MLIRContext ctx;
+  llvm::SourceMgr srcMgr;
+  std::optional<CheckedSpec> spec;
+  std::optional<GeneratedKernel> kernel;
+
+  explicit Compiled(const std::string &name, const CodegenOptions &options = {}) {
+    auto buf = llvm::MemoryBuffer::getFile(std::string(ATTN_SOURCE_DIR "/examples/") + name + ".attn");
+    if (buf)
+      build(std::move(*buf), options);
+  }
+  explicit Compiled(Text text, const CodegenOptions &options = {}) {
+    build(llvm::MemoryBuffer::getMemBufferCopy(text.spec, "<spec>"), options);
+  }
+
+private:
+  void build(std::unique_ptr<llvm::MemoryBuffer> buf, const CodegenOptions &options) {
+    mlir::DialectRegistry registry;
+    registerAttnDialects(registry);
+    ctx.appendDialectRegistry(registry);
+    srcMgr.AddNewSourceBuffer(std::move(buf), llvm::SMLoc());
+    spec = parseAndCheck(srcMgr, ctx);
+    kernel = generateKernel(srcMgr, ctx, options);
+  }
+};
+
+} // namespace attn::test
+
+#endif // ATTN_TEST_UNIT_COMPILEDSPEC_H
