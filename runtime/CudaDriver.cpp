@@ -42,6 +42,7 @@ struct CudaDriver::Fns {
   CUresult (*moduleGetFunction)(CUfunction *, CUmodule, const char *);
   CUresult (*funcSetAttribute)(CUfunction, int, int);
   CUresult (*funcGetAttribute)(int *, int, CUfunction);
+  CUresult (*occupancyMaxActiveBlocksPerMultiprocessor)(int *, CUfunction, int, size_t);
   CUresult (*launchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned,
                            unsigned, unsigned, CUstream, void **, void **);
   CUresult (*memAlloc)(CUdeviceptr *, size_t);
@@ -84,6 +85,8 @@ llvm::Error CudaDriver::init(int ordinal) {
   bind(fns->moduleGetFunction, "cuModuleGetFunction");
   bind(fns->funcSetAttribute, "cuFuncSetAttribute");
   bind(fns->funcGetAttribute, "cuFuncGetAttribute");
+  bind(fns->occupancyMaxActiveBlocksPerMultiprocessor,
+       "cuOccupancyMaxActiveBlocksPerMultiprocessor");
   bind(fns->launchKernel, "cuLaunchKernel");
   bind(fns->memAlloc, "cuMemAlloc_v2");
   bind(fns->memFree, "cuMemFree_v2");
@@ -174,6 +177,16 @@ llvm::Expected<int> CudaDriver::maxThreadsPerBlock(CUfunction f) const {
   int n = 0;
   if (llvm::Error e = check(fns->funcGetAttribute(&n, CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK, f),
                             "cuFuncGetAttribute(MAX_THREADS_PER_BLOCK)"))
+    return std::move(e);
+  return n;
+}
+
+llvm::Expected<int> CudaDriver::blocksPerMultiprocessor(CUfunction f, int threads,
+                                                         size_t sharedBytes) const {
+  int n = 0;
+  if (llvm::Error e = check(
+          fns->occupancyMaxActiveBlocksPerMultiprocessor(&n, f, threads, sharedBytes),
+                            "cuOccupancyMaxActiveBlocksPerMultiprocessor"))
     return std::move(e);
   return n;
 }

@@ -45,6 +45,8 @@ public:
   llvm::Error setMaxDynamicSharedMemory(CUfunction f, int bytes) const;
   /// The most threads a block of `f` may have (its registers may allow fewer than 1024).
   llvm::Expected<int> maxThreadsPerBlock(CUfunction f) const;
+  /// How many blocks of `f` one SM runs at once with these threads and dynamic shared memory.
+  llvm::Expected<int> blocksPerMultiprocessor(CUfunction f, int threads, size_t sharedBytes) const;
   llvm::Error launch(CUfunction f, unsigned gridX, unsigned gridY, unsigned gridZ,
                      unsigned blockX, unsigned sharedBytes, CUstream stream, void **args) const;
   llvm::Error synchronize() const;

@@ -138,7 +138,11 @@ llvm::Expected<Kernel::Loaded> Kernel::functionsOn(int device) const {
       return fail(llvm::formatv("kernel '{0}' needs {1} threads per block, but with its "
                                 "registers {2} runs at most {3}",
                                 kernel.name, kernel.threads, where, *maxThreads));
-    return Loaded{*module, *f, merge};
+    llvm::Expected<int> perSM =
+        cuda->blocksPerMultiprocessor(*f, int(kernel.threads), size_t(kernel.sharedBytes));
+    if (!perSM)
+      return perSM.takeError();
+    return Loaded{*module, *f, merge, std::max(1, *perSM)};
   };
   llvm::Expected<Loaded> l = configure();
   if (!l) {
@@ -180,7 +184,10 @@ llvm::Error Kernel::launch(const LaunchDesc &desc, CUstream stream) const {
   llvm::Expected<CudaDriver &> cuda = CudaDriver::get(desc.q.device);
   if (!cuda)
     return cuda.takeError();
-  chooseSplits(kernel, *args, cuda->multiprocessors());
+  llvm::Expected<Loaded> f = functionsOn(desc.q.device);
+  if (!f)
+    return f.takeError();
+  chooseSplits(kernel, *args, cuda->multiprocessors() * f->blocksPerSM);
   SplitWorkspace w = splitWorkspace(kernel, *args);
   if (w.bytes() == 0)
     return launch(*args, gridOf(kernel, *args), desc.q.device, stream);

@@ -66,6 +66,7 @@ private:
   struct Loaded {
     CUmodule module;
     CUfunction function, merge;
+    int blocksPerSM; ///< of function, as the occupancy calculator says (at least 1)
   };
   /// The kernel's functions on `device`, loaded and configured on first use.
   llvm::Expected<Loaded> functionsOn(int device) const;

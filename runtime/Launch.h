@@ -86,9 +86,9 @@ llvm::Expected<dev::Args> toArgs(const GeneratedKernel &kernel, const LaunchDesc
                                  CUstream stream = nullptr);
 
 /// Settles args.splits when the launch left it open (0): as many parts as let the grid fill
-/// `slots` CTAs at once (the SMs), when the unsplit grid leaves more than half of them idle,
-/// with at least one KV tile per part and at most dev::kMaxSplits; else (and for a kernel with
-/// no merge entry) 1.
+/// `slots` CTAs at once (SMs times the CTAs one SM holds), when the unsplit grid leaves more
+/// than half of them idle, with at least one KV tile per part and at most dev::kMaxSplits;
+/// else (and for a kernel with no merge entry) 1.
 void chooseSplits(const GeneratedKernel &kernel, dev::Args &args, int slots);
 
 /// The grid of a launch with these Args (attn::launchGrid over batch, query heads and the

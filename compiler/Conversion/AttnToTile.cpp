@@ -159,20 +159,23 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
 
   // The load schedule. One stage: V(n) loads under Q.K(n), K(n + 1) under P.V(n). Two stages:
   // K(n + 1) loads from the start of tile n and V(n + 1) from its P.V, each with a whole tile's
-  // time. Two stages with ping-pong: K(n) and V(n) are waited for at the top of tile n, then
-  // K(n + 1) and V(n + 1) load during all of it, so that nothing waits between Q.K and P.V
+  // time. Two stages with ping-pong, and S >= 3 stages: K(n) and V(n) are waited for at the top
+  // of tile n, then K(n + S - 1) and V(n + S - 1) load during all of it (S - 1 tiles in
+  // flight: the depth a memory-bound decode needs), so that nothing waits between Q.K and P.V
   // where the warpgroups take turns. Every load closes a group of copies (an inactive one an
   // empty group), so each wait knows statically how many later groups may still be in flight.
-  // The first tiles load under Q's.
+  // The first S - 1 tiles load under Q's.
   int64_t stages = cfg.stages;
-  bool topWaits = stages == 2 && cfg.pingpong;
+  bool topWaits = (stages == 2 && cfg.pingpong) || stages >= 3;
   Value yes = mlir::arith::ConstantIntOp::create(b, loc, 1, 1);
   auto load = [&](llvm::StringRef operand, Value n0, Value active) {
     tile::LoadAsyncOp::create(b, loc, b.getStringAttr(operand), n0, active);
   };
-  // With ping-pong an fp8 K or V tile is widened early: tile n + 1's in tile n, between the
-  // softmax and P.V, where the other warpgroup's MMAs hide the conversion.
-  bool widenEarly[2] = {topWaits && isFP8(sig.k.dtype), topWaits && isFP8(sig.v.dtype)};
+  // With ping-pong on two stages an fp8 K or V tile is widened early: tile n + 1's in tile n,
+  // between the softmax and P.V, where the other warpgroup's MMAs hide the conversion. (With
+  // more stages, tile n + 1 is not the last in flight, so it is widened where it is waited for.)
+  bool twoStagePingpong = stages == 2 && cfg.pingpong;
+  bool widenEarly[2] = {twoStagePingpong && isFP8(sig.k.dtype), twoStagePingpong && isFP8(sig.v.dtype)};
   auto wait = [&](llvm::StringRef operand, mlir::Type t, Value n0, int64_t pending) {
     bool early = widenEarly[operand == "v"];
     return tile::WaitOp::create(b, loc, t, b.getStringAttr(operand), n0,
@@ -186,12 +189,19 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
   // Q's copies first, then the first K/V tiles', so that q's conversion (fp8 widening, or bf16
   // rows entering f16 tiles with their power-of-two factors) runs while K and V land.
   tile::StartQOp::create(b, loc);
-  load("k", lo, yes);
-  if (stages == 2)
-    load("v", lo, yes);
+  int64_t ahead = std::max<int64_t>(1, stages - 1); // tiles loading before the loop
+  for (int64_t i = 0; i < ahead; ++i) {
+    Value n0 = i == 0 ? lo : mlir::arith::AddIOp::create(b, loc, lo, cst(i * BN)).getResult();
+    Value active = i == 0 ? yes
+                          : mlir::arith::CmpIOp::create(b, loc, mlir::arith::CmpIPredicate::slt, n0, hi)
+                                .getResult();
+    load("k", n0, active);
+    if (stages >= 2)
+      load("v", n0, active);
+  }
   bool rescaleQ = sig.q.dtype == DType::BF16 && mmaElementType().isF16();
   auto loadQ = tile::LoadQOp::create(b, loc, qT, rescaleQ ? mlir::Type(rowsT) : mlir::Type(),
-                                     b.getI64IntegerAttr(stages));
+                                     b.getI64IntegerAttr(stages == 1 ? 1 : 2 * ahead));
   Value q = loadQ.getTile();
   widen("k", lo, yes);
   widen("v", lo, yes);
@@ -213,11 +223,18 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
         Value m = iter[0], l = iter[1], acc = iter[2];
         Value next = mlir::arith::AddIOp::create(b, loc, n0, cBN);
         Value more = mlir::arith::CmpIOp::create(b, loc, mlir::arith::CmpIPredicate::slt, next, hi);
-        Value k = wait("k", kT, n0, stages - 1), v;
+        // Groups of copies after K(n): V(n), then K and V of the tiles n + 1 .. n + S - 2.
+        int64_t later = topWaits ? 2 * (stages - 2) : 0;
+        Value k = wait("k", kT, n0, topWaits ? later + 1 : stages - 1), v;
         if (topWaits) {
-          v = wait("v", vT, n0, 0);
-          load("k", next, more);
-          load("v", next, more);
+          v = wait("v", vT, n0, later);
+          Value far = next, farMore = more;
+          if (stages >= 3) {
+            far = mlir::arith::AddIOp::create(b, loc, n0, cst((stages - 1) * BN));
+            farMore = mlir::arith::CmpIOp::create(b, loc, mlir::arith::CmpIPredicate::slt, far, hi);
+          }
+          load("k", far, farMore);
+          load("v", far, farMore);
         } else if (stages == 2) {
           load("k", next, more);
         } else {

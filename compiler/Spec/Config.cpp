@@ -78,7 +78,7 @@ KernelConfig attn::selectConfig(const Signature &sig, const ConfigOverrides &o) 
   if (o.warps) c.warps = *o.warps;
   if (o.stages) c.stages = *o.stages;
   if (o.headsPerTile) c.headsPerTile = *o.headsPerTile;
-  c.pingpong = o.pingpong.value_or(c.mma == "wgmma" && c.warps == 8 && c.stages == 2 &&
+  c.pingpong = o.pingpong.value_or(c.mma == "wgmma" && c.warps == 8 && c.stages >= 2 &&
                                    std::min(sig.q.headDim, sig.v.headDim) >= 128);
   return c;
 }
@@ -107,10 +107,10 @@ std::string attn::checkConfig(const KernelConfig &c, const Signature &sig) {
                          16 * c.warps);
   if (c.blockN < 16 || c.blockN % 16 != 0 || c.blockN > 256)
     return llvm::formatv("block_n = {0} must be a multiple of 16 from 16 to 256", c.blockN);
-  if (c.stages != 1 && c.stages != 2)
-    return llvm::formatv("stages = {0}: use 1 or 2 K/V tile buffers", c.stages);
-  if (c.pingpong && (c.mma != "wgmma" || c.warps != 8 || c.stages != 2))
-    return "pingpong needs two warpgroups taking turns: mma = wgmma, warps = 8 and stages = 2";
+  if (c.stages < 1 || c.stages > 4)
+    return llvm::formatv("stages = {0}: use 1 to 4 K/V tile buffers", c.stages);
+  if (c.pingpong && (c.mma != "wgmma" || c.warps != 8 || c.stages < 2))
+    return "pingpong needs two warpgroups taking turns: mma = wgmma, warps = 8 and stages >= 2";
   if (c.headsPerTile < 1 || c.blockM % c.headsPerTile != 0)
     return llvm::formatv("heads_per_tile = {0} must divide block_m = {1}", c.headsPerTile, c.blockM);
   if (c.headsPerTile > 1 && (!sig.gqa || *sig.gqa % c.headsPerTile != 0))
@@ -144,7 +144,8 @@ int64_t attn::sharedBytes(const KernelConfig &c, const Signature &sig) {
   int64_t sqk = wgmma ? dqk : rowStride(dqk), sv = wgmma ? dv : rowStride(dv);
   int64_t bytes = (wgmma ? 1024 : 0) + c.blockM * sqk * 2 + c.stages * c.blockN * (sqk + sv) * 2;
   if (isFP8(sig.q.dtype)) bytes += c.blockM * dqk;
-  if (isFP8(sig.k.dtype)) bytes += c.blockN * dqk;
-  if (isFP8(sig.v.dtype)) bytes += c.blockN * dv;
+  int64_t rawSlots = c.stages > 2 ? c.stages - 1 : 1; // fp8 tiles in flight (Layout.h)
+  if (isFP8(sig.k.dtype)) bytes += rawSlots * c.blockN * dqk;
+  if (isFP8(sig.v.dtype)) bytes += rawSlots * c.blockN * dv;
   return bytes;
 }

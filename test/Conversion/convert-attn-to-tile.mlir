@@ -7,6 +7,7 @@
 // RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-analyze-mask --attn-select-config=mma=mma.sync --convert-attn-to-tile | attn-opt | FileCheck %s
 // RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-analyze-mask --attn-select-config --convert-attn-to-tile | FileCheck %s --check-prefix=STAGE2
 // RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-analyze-mask --attn-select-config=pingpong=off --convert-attn-to-tile | FileCheck %s --check-prefix=NOPP
+// RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-analyze-mask --attn-select-config=stages=3 --convert-attn-to-tile | FileCheck %s --check-prefix=STAGE3
 // RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-select-config=mma=mma.sync --convert-attn-to-tile | FileCheck %s --check-prefix=NOANALYSIS
 // RUN: attn-opt %t/no-config.mlir --attn-fold-scales --attn-analyze-mask --convert-attn-to-tile -verify-diagnostics
 // RUN: attn-opt %t/no-config.mlir --attn-analyze-mask --attn-select-config --convert-attn-to-tile -verify-diagnostics
@@ -110,6 +111,30 @@
 // NOPP:         %[[V:.*]] = tile.wait "v"[%[[N0]]] pending 1 : memref<128x128xbf16, 3>
 // NOPP-NEXT:    tile.load_async "v"[%[[NEXT]]] if %[[MORE]]
 // NOPP-NEXT:    tile.mma_pv %{{.*}}, %[[V]], %{{.*}}
+
+// Three stages: tiles lo and lo + 128 load before the loop (the second if the range holds it);
+// each tile waits for K(n) with three later groups allowed in flight (V(n), K and V of n + 1)
+// and V(n) with two, then starts K and V of n + 2.
+// STAGE3-LABEL: tile.kernel @causal
+// STAGE3-SAME:  pingpong = true, stages = 3
+// STAGE3:       %[[LO:.*]], %[[HI:.*]] = tile.kv_split
+// STAGE3:       tile.start_q
+// STAGE3-NEXT:  tile.load_async "k"[%[[LO]]] if %[[TRUE:.*]]
+// STAGE3-NEXT:  tile.load_async "v"[%[[LO]]] if %[[TRUE]]
+// STAGE3-NEXT:  %[[BN:.*]] = arith.constant 128 : i32
+// STAGE3-NEXT:  %[[N1:.*]] = arith.addi %[[LO]], %[[BN]] : i32
+// STAGE3-NEXT:  %[[HAS1:.*]] = arith.cmpi slt, %[[N1]], %[[HI]] : i32
+// STAGE3-NEXT:  tile.load_async "k"[%[[N1]]] if %[[HAS1]]
+// STAGE3-NEXT:  tile.load_async "v"[%[[N1]]] if %[[HAS1]]
+// STAGE3-NEXT:  tile.load_q pending 4
+// STAGE3:       scf.for %[[N0:[^ ]*]] = %[[LO]] to %[[HI]] step
+// STAGE3:         tile.wait "k"[%[[N0]]] pending 3
+// STAGE3-NEXT:    tile.wait "v"[%[[N0]]] pending 2
+// STAGE3-NEXT:    %[[TWO:.*]] = arith.constant 256 : i32
+// STAGE3-NEXT:    %[[N2:.*]] = arith.addi %[[N0]], %[[TWO]] : i32
+// STAGE3-NEXT:    %[[HAS2:.*]] = arith.cmpi slt, %[[N2]], %[[HI]] : i32
+// STAGE3-NEXT:    tile.load_async "k"[%[[N2]]] if %[[HAS2]]
+// STAGE3-NEXT:    tile.load_async "v"[%[[N2]]] if %[[HAS2]]
 
 // Without attn-analyze-mask: every key of the sequence, every tile masked.
 // NOANALYSIS-LABEL: tile.kernel @causal

@@ -63,6 +63,25 @@ TEST(HostKernels, TheMmaSyncConfigsMatchTheReference) {
   }
 }
 
+/// Three and four K/V stages (two and three tiles in flight, fp8 staged in a buffer per tile in
+/// flight), with the two warpgroups taking turns and with one warpgroup of 64 rows.
+void expectDeepPipelinesPass(check::Device device) {
+  for (int64_t stages : {3, 4})
+    for (bool pingpong : {true, false}) {
+      CodegenOptions o;
+      o.stages = stages, o.pingpong = pingpong;
+      if (!pingpong)
+        o.blockM = 64, o.warps = 4;
+      for (const Case &c : kCases) {
+        SCOPED_TRACE(std::string(c.example) + " stages " + std::to_string(stages) +
+                     (pingpong ? " pingpong" : ""));
+        expectPass(c, device, 19, o);
+      }
+    }
+}
+
+TEST(HostKernels, DeeperPipelinesMatchTheReference) { expectDeepPipelinesPass(check::Device::Host); }
+
 TEST(HostKernels, OtherTileShapesGiveTheSameAnswer) {
   // 64 query rows on 4 warps, 32-key tiles: more tiles, other boundaries, same numbers.
   CodegenOptions o;
@@ -177,6 +196,15 @@ TEST(GPU, EveryExampleMatchesTheReference) {
     SCOPED_TRACE(c.example);
     expectPass(c, check::Device::Cuda, 13);
   }
+}
+
+TEST(GPU, DeeperPipelinesMatchTheReference) {
+  llvm::Expected<rt::CudaDriver &> driver = rt::CudaDriver::get(0);
+  if (!driver) {
+    llvm::consumeError(driver.takeError());
+    GTEST_SKIP() << "no CUDA device";
+  }
+  expectDeepPipelinesPass(check::Device::Cuda);
 }
 
 TEST(GPU, SplitKeysGiveTheUnsplitAnswer) {

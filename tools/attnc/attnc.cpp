@@ -27,7 +27,7 @@ int main(int argc, char **argv) {
     cmd->add_option("--block-n", codegen.blockN, "keys per KV tile (default: chosen)");
     cmd->add_option("--warps", codegen.warps, "warps per CTA (default: chosen)");
     cmd->add_option("--heads-per-tile", codegen.headsPerTile, "GQA heads per CTA (default: chosen)");
-    cmd->add_option("--stages", codegen.stages, "K/V tile buffers, 1 or 2 (default: chosen)");
+    cmd->add_option("--stages", codegen.stages, "K/V tile buffers, 1 to 4 (default: chosen)");
     cmd->add_option("--mma", codegen.mma, "wgmma (sm_90a) or mma.sync (default: chosen)");
     cmd->add_option("--pingpong", codegen.pingpong,
                     "true or false: two warpgroups take turns at the tensor cores (default: chosen)");

@@ -15,7 +15,7 @@
 // RUN: attn-opt %t/wgmma-sm80.mlir --attn-select-config="arch=sm_80 mma=wgmma" -verify-diagnostics
 // RUN: attn-opt %t/wgmma-block-n.mlir --attn-select-config="block-n=48" -verify-diagnostics
 // RUN: attn-opt %t/mma.mlir --attn-select-config="mma=tcgen05" -verify-diagnostics
-// RUN: attn-opt %t/stages.mlir --attn-select-config="stages=3" -verify-diagnostics
+// RUN: attn-opt %t/stages.mlir --attn-select-config="stages=5" -verify-diagnostics
 // RUN: attn-opt %t/pingpong.mlir --attn-select-config="mma=mma.sync pingpong=on" -verify-diagnostics
 // RUN: attn-opt %t/gqa.mlir --attn-select-config="pingpong=off" | FileCheck %s --check-prefix=NOPP
 // RUN: attn-opt %t/d80.mlir -attn-select-config | FileCheck %s --check-prefix=D80
@@ -188,7 +188,7 @@ attn.kernel @causal attributes {k = #attn.tensor<bf16, 128>, out = #attn.tensor<
 }
 
 //--- stages.mlir
-// expected-error @+1 {{cannot build this kernel: stages = 3: use 1 or 2 K/V tile buffers}}
+// expected-error @+1 {{cannot build this kernel: stages = 5: use 1 to 4 K/V tile buffers}}
 attn.kernel @causal attributes {k = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, q = #attn.tensor<bf16, 128>, softmax_scale = 0.088388347648318433 : f64, v = #attn.tensor<bf16, 128>} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
   attn.yield %s : f32
@@ -199,7 +199,7 @@ attn.kernel @causal attributes {k = #attn.tensor<bf16, 128>, out = #attn.tensor<
 }
 
 //--- pingpong.mlir
-// expected-error @+1 {{cannot build this kernel: pingpong needs two warpgroups taking turns: mma = wgmma, warps = 8 and stages = 2}}
+// expected-error @+1 {{cannot build this kernel: pingpong needs two warpgroups taking turns: mma = wgmma, warps = 8 and stages >= 2}}
 attn.kernel @causal attributes {k = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, q = #attn.tensor<bf16, 128>, softmax_scale = 0.088388347648318433 : f64, v = #attn.tensor<bf16, 128>} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
   attn.yield %s : f32

@@ -39,10 +39,13 @@ template <class C> struct Layout {
   static constexpr int Q_OFF = 0;
   static constexpr int K_OFF = Q_OFF + C::BM * SQ * 2, K_STAGE = C::BN * SK * 2;
   static constexpr int V_OFF = K_OFF + C::STAGES * K_STAGE, V_STAGE = C::BN * SV * 2;
+  // fp8 K/V land raw in one staging buffer per tile that may be in flight while another is
+  // used: one up to two stages, STAGES - 1 beyond.
+  static constexpr int RAW_SLOTS = C::STAGES > 2 ? C::STAGES - 1 : 1;
   static constexpr int QRAW_OFF = V_OFF + C::STAGES * V_STAGE;
   static constexpr int KRAW_OFF = QRAW_OFF + (Q8 ? C::BM * DQKP : 0);
-  static constexpr int VRAW_OFF = KRAW_OFF + (K8 ? C::BN * DQKP : 0);
-  static constexpr int BYTES = (C::WGMMA ? 1024 : 0) + VRAW_OFF + (V8 ? C::BN * DVP : 0);
+  static constexpr int VRAW_OFF = KRAW_OFF + (K8 ? RAW_SLOTS * C::BN * DQKP : 0);
+  static constexpr int BYTES = (C::WGMMA ? 1024 : 0) + VRAW_OFF + (V8 ? RAW_SLOTS * C::BN * DVP : 0);
 
   /// Byte offset of 16-byte chunk c of row r in a tile of ROWS rows of STRIDE elements.
   template <int ROWS, int STRIDE> static constexpr int chunk(int r, int c) {

@@ -231,8 +231,9 @@ template <class C> struct Smem {
   ATTN_FN u8 *raw(int off) const { return base + off; }
 };
 
-/// The buffer of the K/V tile of keys [n0, n0 + BN).
+/// The buffer of the K/V tile of keys [n0, n0 + BN), and its fp8 staging buffer.
 template <class C> ATTN_FN int stage_of(int n0) { return (n0 / C::BN) % C::STAGES; }
+template <class C> ATTN_FN int raw_slot_of(int n0) { return (n0 / C::BN) % Layout<C>::RAW_SLOTS; }
 
 /// Issues cp.async copies of NROWS rows of ROWBYTES bytes; row r comes from src(r), or is
 /// zero-filled when src(r) is null. SWIZZLED: into the MMA tile of Layout<C>::chunk (ROWS rows
@@ -242,11 +243,18 @@ ATTN_FN void copy_rows_async(u8 *dst, Src src) {
   constexpr int CH = ROWBYTES % 16 == 0 ? 16 : 8, PER_ROW = ROWBYTES / CH, TOTAL = NROWS * PER_ROW;
   constexpr int THREADS = C::WARPS * 32, ITERS = (TOTAL + THREADS - 1) / THREADS;
   static_assert(!SWIZZLED || CH == 16 || !C::WGMMA, "swizzled rows are whole 16-byte chunks");
+  // Every source row first, then the copies: a paged row's address reads the block table, and
+  // those reads overlap only while no copy (an asm with a memory clobber) stands between them.
+  const u8 *rows[ITERS];
+  ATTN_UNROLL for (int it = 0; it < ITERS; ++it) {
+    int i = it * THREADS + int(threadIdx.x);
+    rows[it] = TOTAL % THREADS == 0 || i < TOTAL ? src(i / PER_ROW) : nullptr;
+  }
   ATTN_UNROLL for (int it = 0; it < ITERS; ++it) {
     int i = it * THREADS + int(threadIdx.x);
     if (TOTAL % THREADS == 0 || i < TOTAL) {
       int r = i / PER_ROW, c = i % PER_ROW;
-      const u8 *p = src(r);
+      const u8 *p = rows[it];
       int off = SWIZZLED && CH == 16 ? Layout<C>::template chunk<NROWS, DST_STRIDE / 2>(r, c)
                                      : r * DST_STRIDE + c * CH;
       cp_async<CH>(dst + off, p ? p + c * CH : dst /*unused*/, p != nullptr);
@@ -310,23 +318,26 @@ template <class C, int NROWS, int D, int DP, int STRIDE> ATTN_FN void zero_pad(u
 /// One operand's tile: starts the copies of rows (async, one group) and finishes them (wait
 /// until at most PENDING later groups are in flight, widen, make visible to the MMAs).
 template <class C, class T, int NROWS, int D, int DP, int STRIDE, int RAW_OFF> struct TileLoader {
-  template <class Src> ATTN_FN static void start(const Smem<C> &sm, u16 *dst, Src src) {
+  /// The fp8 staging buffer `slot` (raw_slot_of: one per tile that may be in flight).
+  ATTN_FN static u8 *raw(const Smem<C> &sm, int slot) { return sm.raw(RAW_OFF + slot * NROWS * DP); }
+  template <class Src> ATTN_FN static void start(const Smem<C> &sm, u16 *dst, Src src, int slot = 0) {
     if constexpr (IsFP8<T>::value)
-      copy_rows_async<C, NROWS, D, false, DP>(sm.raw(RAW_OFF), src);
+      copy_rows_async<C, NROWS, D, false, DP>(raw(sm, slot), src);
     else
       copy_rows_async<C, NROWS, D * 2, true, STRIDE * 2>(reinterpret_cast<u8 *>(dst), src);
   }
   /// This thread's copies widened into dst (fp8) once they have landed; no barrier.
-  ATTN_FN static void widen(const Smem<C> &sm, u16 *dst) {
+  ATTN_FN static void widen(const Smem<C> &sm, u16 *dst, int slot) {
     if constexpr (IsFP8<T>::value) {
       cp_async_wait<0>();
-      widen_rows<C, T, NROWS, D, DP, STRIDE>(dst, sm.raw(RAW_OFF));
+      widen_rows<C, T, NROWS, D, DP, STRIDE>(dst, raw(sm, slot));
     }
   }
-  template <int PENDING, bool WIDENED = false> ATTN_FN static void finish(const Smem<C> &sm, u16 *dst) {
+  template <int PENDING, bool WIDENED = false>
+  ATTN_FN static void finish(const Smem<C> &sm, u16 *dst, int slot = 0) {
     cp_async_wait<PENDING>();
     if constexpr (IsFP8<T>::value && !WIDENED)
-      widen_rows<C, T, NROWS, D, DP, STRIDE>(dst, sm.raw(RAW_OFF));
+      widen_rows<C, T, NROWS, D, DP, STRIDE>(dst, raw(sm, slot));
     if constexpr (C::WGMMA)
       fence_proxy_async();
     cta_sync();
@@ -417,9 +428,9 @@ template <class C, int WHICH> ATTN_FN void load_kv_async(const Cta<C> &cta, cons
       return kv < cta.kv_len ? base + cta.kv_offset(t, kv) * (WHICH == 0 ? sizeof(typename C::KT) : sizeof(typename C::VT)) : nullptr;
     };
     if constexpr (WHICH == 0)
-      KLoader<C>::start(sm, sm.k(stage_of<C>(n0)), src);
+      KLoader<C>::start(sm, sm.k(stage_of<C>(n0)), src, raw_slot_of<C>(n0));
     else
-      VLoader<C>::start(sm, sm.v(stage_of<C>(n0)), src);
+      VLoader<C>::start(sm, sm.v(stage_of<C>(n0)), src, raw_slot_of<C>(n0));
   }
   cp_async_commit();
 }
@@ -429,9 +440,9 @@ template <class C, int WHICH, int PENDING, bool WIDENED>
 ATTN_FN const u16 *wait_kv(const Smem<C> &sm, int n0) {
   u16 *dst = WHICH == 0 ? sm.k(stage_of<C>(n0)) : sm.v(stage_of<C>(n0));
   if constexpr (WHICH == 0)
-    KLoader<C>::template finish<PENDING, WIDENED>(sm, dst);
+    KLoader<C>::template finish<PENDING, WIDENED>(sm, dst, raw_slot_of<C>(n0));
   else
-    VLoader<C>::template finish<PENDING, WIDENED>(sm, dst);
+    VLoader<C>::template finish<PENDING, WIDENED>(sm, dst, raw_slot_of<C>(n0));
   return dst;
 }
 /// Widens this thread's fp8 copies of the tile of keys [n0, n0 + BN) when `active`.
@@ -439,9 +450,9 @@ template <class C, int WHICH> ATTN_FN void widen_kv(const Smem<C> &sm, int n0, b
   if (!active)
     return;
   if constexpr (WHICH == 0)
-    KLoader<C>::widen(sm, sm.k(stage_of<C>(n0)));
+    KLoader<C>::widen(sm, sm.k(stage_of<C>(n0)), raw_slot_of<C>(n0));
   else
-    VLoader<C>::widen(sm, sm.v(stage_of<C>(n0)));
+    VLoader<C>::widen(sm, sm.v(stage_of<C>(n0)), raw_slot_of<C>(n0));
 }
 
 // ---- MMAs: mma.sync ---------------------------------------------------------------------
