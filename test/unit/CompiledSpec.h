@@ -3,6 +3,7 @@
 #define ATTN_TEST_UNIT_COMPILEDSPEC_H
 
 #include "check/KernelCheck.h"
+#include "runtime/CudaDriver.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -39,6 +40,15 @@ private:
     kernel = generateKernel(srcMgr, ctx, options);
   }
 };
+
+/// Whether GPU 0 can be used (the GPU suite skips, visibly, where it cannot).
+inline bool haveGpu() {
+  llvm::Expected<rt::CudaDriver &> driver = rt::CudaDriver::get(0);
+  if (driver)
+    return true;
+  llvm::consumeError(driver.takeError());
+  return false;
+}
 
 } // namespace attn::test
 

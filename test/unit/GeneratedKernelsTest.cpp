@@ -7,12 +7,12 @@
 //
 //===----------------------------------------------------------------------===//
 #include "CompiledSpec.h"
-#include "runtime/CudaDriver.h"
 
 #include <gtest/gtest.h>
 
 using namespace attn;
 using attn::test::Compiled;
+using attn::test::haveGpu;
 
 namespace {
 
@@ -187,11 +187,8 @@ TEST(HostKernels, AWrongScaleFailsTheCheck) {
 }
 
 TEST(GPU, EveryExampleMatchesTheReference) {
-  llvm::Expected<rt::CudaDriver &> driver = rt::CudaDriver::get(0);
-  if (!driver) {
-    llvm::consumeError(driver.takeError());
+  if (!haveGpu())
     GTEST_SKIP() << "no CUDA device";
-  }
   for (const Case &c : kCases) {
     SCOPED_TRACE(c.example);
     expectPass(c, check::Device::Cuda, 13);
@@ -199,20 +196,14 @@ TEST(GPU, EveryExampleMatchesTheReference) {
 }
 
 TEST(GPU, DeeperPipelinesMatchTheReference) {
-  llvm::Expected<rt::CudaDriver &> driver = rt::CudaDriver::get(0);
-  if (!driver) {
-    llvm::consumeError(driver.takeError());
+  if (!haveGpu())
     GTEST_SKIP() << "no CUDA device";
-  }
   expectDeepPipelinesPass(check::Device::Cuda);
 }
 
 TEST(GPU, SplitKeysGiveTheUnsplitAnswer) {
-  llvm::Expected<rt::CudaDriver &> driver = rt::CudaDriver::get(0);
-  if (!driver) {
-    llvm::consumeError(driver.takeError());
+  if (!haveGpu())
     GTEST_SKIP() << "no CUDA device";
-  }
   for (const Case &c : kCases) {
     SCOPED_TRACE(c.example);
     expectSplitsAgree(c, check::Device::Cuda);

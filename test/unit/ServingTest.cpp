@@ -9,12 +9,12 @@
 //
 //===----------------------------------------------------------------------===//
 #include "CompiledSpec.h"
-#include "runtime/CudaDriver.h"
 
 #include <gtest/gtest.h>
 
 using namespace attn;
 using attn::test::Compiled;
+using attn::test::haveGpu;
 
 namespace {
 
@@ -159,14 +159,6 @@ void expectRaggedIsPerSequence(check::Device device) {
       });
     expectSameOutput(run(dense, one, device), all, size_t(q0 * H * D), size_t(q0 * H));
   }
-}
-
-bool haveGpu() {
-  llvm::Expected<rt::CudaDriver &> driver = rt::CudaDriver::get(0);
-  if (driver)
-    return true;
-  llvm::consumeError(driver.takeError());
-  return false;
 }
 
 } // namespace
