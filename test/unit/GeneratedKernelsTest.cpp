@@ -64,14 +64,17 @@ TEST(HostKernels, TheMmaSyncConfigsMatchTheReference) {
 }
 
 /// Three and four K/V stages (two and three tiles in flight, fp8 staged in a buffer per tile in
-/// flight), with the two warpgroups taking turns and with one warpgroup of 64 rows.
+/// flight), with the two warpgroups taking turns and with one warpgroup of 64 rows; 64-key
+/// tiles, so that every example's shared memory fits an H100/H200.
 void expectDeepPipelinesPass(check::Device device) {
   for (int64_t stages : {3, 4})
     for (bool pingpong : {true, false}) {
       CodegenOptions o;
-      o.stages = stages, o.pingpong = pingpong;
+      o.stages = stages, o.pingpong = pingpong, o.blockN = 64;
       if (!pingpong)
         o.blockM = 64, o.warps = 4;
+      else if (stages == 4)
+        continue; // 128 query rows and four stages of fp8 K/V need more than 227 KB
       for (const Case &c : kCases) {
         SCOPED_TRACE(std::string(c.example) + " stages " + std::to_string(stages) +
                      (pingpong ? " pingpong" : ""));
