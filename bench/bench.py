@@ -231,15 +231,18 @@ def benchmark(rows, seqs, dims, only=None):
 
 # ---- decode ---------------------------------------------------------------------------------
 
-def decode(rows, lens=(8192, 32768), splits=None):
+def decode(rows, lens=(8192, 32768)):
     """One new token per sequence over a paged cache (pages of 16, shuffled blocks): B = 8,
-    32 query / 8 KV heads, D = 128. GB/s counts the K and V bytes read; tokens/s is B / time."""
+    32 query / 8 KV heads, D = 128, launched as a server would (max_seqlen given, metadata not
+    read back), with the default config and with 64-row tiles on 4 warps. GB/s counts the K
+    and V bytes read; tokens/s is B / time."""
     B, Hq, Hkv, D, P = 8, 32, 8, 128, 16
-    fp8_spec = open(os.path.join(EXAMPLES, "paged_decode_gqa.attn")).read().replace(
-        "k: bf16[128];\n  v: bf16[128];",
-        "k: f8e4m3[128] scale per_tensor;\n  v: f8e4m3[128] scale per_tensor;")
-    kernels = {"bf16": attn.compile(os.path.join(EXAMPLES, "paged_decode_gqa.attn")),
-               "fp8": attn.compile(fp8_spec)}
+    bf16_spec = open(os.path.join(EXAMPLES, "paged_decode_gqa.attn")).read()
+    fp8_spec = bf16_spec.replace("k: bf16[128];\n  v: bf16[128];",
+                                 "k: f8e4m3[128] scale per_tensor;\n  v: f8e4m3[128] scale per_tensor;")
+    rows64 = dict(arch="sm_90a", block_m=64, block_n=64, warps=4, pingpong="off")
+    kernels = {"bf16": attn.compile(bf16_spec), "fp8": attn.compile(fp8_spec),
+               "bf16-m64": attn.compile(bf16_spec, **rows64), "fp8-m64": attn.compile(fp8_spec, **rows64)}
     for L in lens:
         torch.manual_seed(L)
         nblk = B * L // P
@@ -255,10 +258,9 @@ def decode(rows, lens=(8192, 32768), splits=None):
         k8, v8 = (kc.float() / ks).to(torch.float8_e4m3fn), (vc.float() / vs).to(torch.float8_e4m3fn)
         want = F.scaled_dot_product_attention(q[:, :, None].float(), kd.float(), vd.float(),
                                               enable_gqa=True)[:, :, 0]
-        kw = {} if splits is None else {"num_splits": splits}
-        cases = {"bf16": (kc, vc, {}), "fp8": (k8, v8, {"k_scale": ks, "v_scale": vs})}
-        for dt, (kk, vv, sc) in cases.items():
-            K = kernels[dt]
+        kw = dict(max_seqlen_q=1, max_seqlen_kv=L, check_metadata=False)
+        for dt, K in kernels.items():
+            kk, vv, sc = (k8, v8, {"k_scale": ks, "v_scale": vs}) if dt.startswith("fp8") else (kc, vc, {})
             fn = lambda: K(q, kk, vv, cu_seqlens_q=cu, seqlens_kv=seqlens, block_table=table, **sc, **kw)
             got = fn()[0].float()
             ms = timed(fn)
@@ -266,7 +268,7 @@ def decode(rows, lens=(8192, 32768), splits=None):
             row = dict(variant=f"decode-{dt}", impl="attn", B=B, L=L, ms=ms, gbs=kv_bytes / ms / 1e6,
                        tokens_s=B / ms * 1e3, sqnr_db=sqnr(got, want))
             rows.append(row)
-            print(f"decode {dt:4s} L={L:6d} attn {row['gbs']:7.1f} GB/s {row['tokens_s']:9.0f} tok/s"
+            print(f"decode {dt:8s} L={L:6d} attn {row['gbs']:7.1f} GB/s {row['tokens_s']:9.0f} tok/s"
                   f"  ({ms * 1e3:.1f} us, SQNR {row['sqnr_db']:.1f} dB)", flush=True)
         q4 = q[:, :, None]
         for be, tag in ((SDPBackend.FLASH_ATTENTION, "sdpa-flash"), (SDPBackend.CUDNN_ATTENTION, "sdpa-cudnn")):
@@ -281,6 +283,31 @@ def decode(rows, lens=(8192, 32768), splits=None):
                 print("  ", tag, "failed:", repr(e)[:120])
         del kc, vc, kd, vd, k8, v8
         torch.cuda.empty_cache()
+    mixed(rows, kernels["bf16"])
+
+
+def mixed(rows, K, L=8192, C=2048):
+    """A mixed batch in one ragged launch (8 decode sequences of one token and one prefill chunk
+    of C tokens, all over L paged keys) against its two parts launched separately."""
+    Hq, Hkv, D, P = 32, 8, 128, 16
+    torch.manual_seed(1)
+    nblk = 9 * L // P
+    kc = torch.randn(nblk, P, Hkv, D, device=dev, dtype=torch.bfloat16)
+    vc = torch.randn_like(kc)
+    table = torch.randperm(nblk, device=dev, dtype=torch.int32).reshape(9, -1).contiguous()
+    q = torch.randn(8 + C, Hq, D, device=dev, dtype=torch.bfloat16)
+    lens = torch.full((9,), L, device=dev, dtype=torch.int32)
+    offsets = lambda cu: torch.tensor(cu, device=dev, dtype=torch.int32)
+    parts = {"one": (q, offsets(list(range(9)) + [8 + C]), slice(0, 9), C),
+             "decode": (q[:8], offsets(list(range(9))), slice(0, 8), 1),
+             "prefill": (q[8:], offsets([0, C]), slice(8, 9), C)}
+    launch = lambda qq, cu, b, n: K(qq, kc, vc, cu_seqlens_q=cu, seqlens_kv=lens[b], block_table=table[b],
+                                    max_seqlen_q=n, max_seqlen_kv=L, check_metadata=False)
+    one, dec, pre = (lambda p=p: launch(*p) for p in parts.values())
+    t1, td, tp = timed(one), timed(dec), timed(pre)
+    rows.append(dict(variant="mixed", impl="attn", one_launch_ms=t1, decode_ms=td, prefill_ms=tp))
+    print(f"mixed batch: one launch {t1 * 1e3:.1f} us, parts {td * 1e3:.1f} + {tp * 1e3:.1f} = "
+          f"{(td + tp) * 1e3:.1f} us ({t1 / (td + tp):.2f}x)", flush=True)
 
 
 def main():

@@ -28,8 +28,10 @@ template <class F> void forEachIndex(const ref::Tensor &t, F f) {
   }
 }
 
+/// One launch, unsplit: the same bits need the same summation order, and the split count a
+/// launch would choose depends on its grid.
 check::KernelOutput run(const Compiled &c, const ref::Problem &p, check::Device device) {
-  llvm::Expected<check::KernelOutput> got = check::runKernel(*c.kernel, p, device);
+  llvm::Expected<check::KernelOutput> got = check::runKernel(*c.kernel, p, device, 1);
   EXPECT_TRUE(bool(got)) << llvm::toString(got.takeError());
   return got ? *got : check::KernelOutput{};
 }
