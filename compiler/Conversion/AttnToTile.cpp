@@ -240,53 +240,71 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
         } else {
           load("v", n0, yes);
         }
-        Value s = tile::MmaQKOp::create(b, loc, sT, q, k);
-        s = tile::ScaleRowsOp::create(b, loc, sT, s, rowScale);
-        if (contains(plan.getColumns(), "k"))
-          s = tile::ScaleColsOp::create(b, loc, sT, s, b.getStringAttr("k"), n0);
-        if (!scoreIsIdentity(kernel)) {
-          // The score function; the softmax runs in base 2 after it (log2 e folded into the
-          // function's last multiplication by attn-fold-scales, or applied here).
-          s = tile::MapOp::create(b, loc, sT, s, bIdx, n0);
-          copyRegion(kernel.getScore(), s.getDefiningOp<tile::MapOp>().getBody());
-          if (!plan.getExp2().getValue())
-            s = tile::MulOp::create(b, loc, sT, s, b.getF64FloatAttr(M_LOG2E));
+        // Q.K, the score and mask, the online softmax and P.V of tile n.
+        auto compute = [&]() -> llvm::SmallVector<Value, 3> {
+          Value s = tile::MmaQKOp::create(b, loc, sT, q, k);
+          s = tile::ScaleRowsOp::create(b, loc, sT, s, rowScale);
+          if (contains(plan.getColumns(), "k"))
+            s = tile::ScaleColsOp::create(b, loc, sT, s, b.getStringAttr("k"), n0);
+          if (!scoreIsIdentity(kernel)) {
+            // The score function; the softmax runs in base 2 after it (log2 e folded into the
+            // function's last multiplication by attn-fold-scales, or applied here).
+            s = tile::MapOp::create(b, loc, sT, s, bIdx, n0);
+            copyRegion(kernel.getScore(), s.getDefiningOp<tile::MapOp>().getBody());
+            if (!plan.getExp2().getValue())
+              s = tile::MulOp::create(b, loc, sT, s, b.getF64FloatAttr(M_LOG2E));
+          }
+          // Tiles the mask keeps whole only clip keys past the sequence.
+          Value kvEnd = mlir::arith::MinSIOp::create(b, loc, next, kvLen);
+          Value kvLast = mlir::arith::SubIOp::create(b, loc, kvEnd, cst(1));
+          Value full = mlir::arith::ConstantIntOp::create(b, loc, 0, 1);
+          if (!kernel.getTileClass().empty())
+            full = inlineRegion(kernel.getTileClass(), mlir::ValueRange{bIdx, qFirst, qLast, n0, kvLast})[0];
+          auto masked = mlir::scf::IfOp::create(
+              b, loc, full,
+              [&](mlir::OpBuilder &, mlir::Location) {
+                Value t = tile::MaskTailOp::create(b, loc, sT, s, n0);
+                mlir::scf::YieldOp::create(b, loc, t);
+              },
+              [&](mlir::OpBuilder &, mlir::Location) {
+                auto mask = tile::MaskOp::create(b, loc, sT, s, bIdx, n0);
+                copyRegion(kernel.getMask(), mask.getBody());
+                mlir::scf::YieldOp::create(b, loc, mask.getResult());
+              });
+          s = masked.getResult(0);
+          // m_new = max(m_old, rowmax(S)); alpha = exp2(m_old - m_new); P = exp2(S - m_new)
+          Value mNew = tile::RowMaxOp::create(b, loc, rowsT, s, m);
+          Value alpha = tile::Exp2DiffOp::create(b, loc, rowsT, m, mNew);
+          Value p = tile::Exp2SubOp::create(b, loc, sT, s, mNew);
+          // l_new = alpha * l_old + rowsum(P); acc = alpha * acc + P V
+          Value lNew = tile::RowSumOp::create(b, loc, rowsT, p, l, alpha);
+          Value accScaled = tile::ScaleRowsOp::create(b, loc, accT, acc, alpha);
+          if (contains(plan.getPColumns(), "v"))
+            p = tile::ScaleColsOp::create(b, loc, sT, p, b.getStringAttr("v"), n0);
+          if (!topWaits) {
+            v = wait("v", vT, n0, stages - 1);
+            load(stages == 2 ? "v" : "k", next, more);
+          }
+          widen("k", next, more);
+          widen("v", next, more);
+          Value accNew = tile::MmaPVOp::create(b, loc, accT, p, v, accScaled);
+          return {mNew, lNew, accNew};
+        };
+        // Without ping-pong, where every wait is at the top, a warp (warpgroup) whose rows hold
+        // no query of the sequence (decode's short query tiles) skips the tile's compute; it
+        // still loads and waits, as the CTA's barriers need.
+        if (topWaits && !cfg.pingpong) {
+          Value live = tile::RowsLiveOp::create(b, loc, b.getI1Type());
+          auto branch = mlir::scf::IfOp::create(
+              b, loc, live,
+              [&](mlir::OpBuilder &, mlir::Location) { mlir::scf::YieldOp::create(b, loc, compute()); },
+              [&](mlir::OpBuilder &, mlir::Location) {
+                mlir::scf::YieldOp::create(b, loc, mlir::ValueRange{m, l, acc});
+              });
+          mlir::scf::YieldOp::create(b, loc, branch.getResults());
+        } else {
+          mlir::scf::YieldOp::create(b, loc, compute());
         }
-        // Tiles the mask keeps whole only clip keys past the sequence.
-        Value kvEnd = mlir::arith::MinSIOp::create(b, loc, next, kvLen);
-        Value kvLast = mlir::arith::SubIOp::create(b, loc, kvEnd, cst(1));
-        Value full = mlir::arith::ConstantIntOp::create(b, loc, 0, 1);
-        if (!kernel.getTileClass().empty())
-          full = inlineRegion(kernel.getTileClass(), mlir::ValueRange{bIdx, qFirst, qLast, n0, kvLast})[0];
-        auto masked = mlir::scf::IfOp::create(
-            b, loc, full,
-            [&](mlir::OpBuilder &, mlir::Location) {
-              Value t = tile::MaskTailOp::create(b, loc, sT, s, n0);
-              mlir::scf::YieldOp::create(b, loc, t);
-            },
-            [&](mlir::OpBuilder &, mlir::Location) {
-              auto mask = tile::MaskOp::create(b, loc, sT, s, bIdx, n0);
-              copyRegion(kernel.getMask(), mask.getBody());
-              mlir::scf::YieldOp::create(b, loc, mask.getResult());
-            });
-        s = masked.getResult(0);
-        // m_new = max(m_old, rowmax(S)); alpha = exp2(m_old - m_new); P = exp2(S - m_new)
-        Value mNew = tile::RowMaxOp::create(b, loc, rowsT, s, m);
-        Value alpha = tile::Exp2DiffOp::create(b, loc, rowsT, m, mNew);
-        Value p = tile::Exp2SubOp::create(b, loc, sT, s, mNew);
-        // l_new = alpha * l_old + rowsum(P); acc = alpha * acc + P V
-        Value lNew = tile::RowSumOp::create(b, loc, rowsT, p, l, alpha);
-        Value accScaled = tile::ScaleRowsOp::create(b, loc, accT, acc, alpha);
-        if (contains(plan.getPColumns(), "v"))
-          p = tile::ScaleColsOp::create(b, loc, sT, p, b.getStringAttr("v"), n0);
-        if (!topWaits) {
-          v = wait("v", vT, n0, stages - 1);
-          load(stages == 2 ? "v" : "k", next, more);
-        }
-        widen("k", next, more);
-        widen("v", next, more);
-        Value accNew = tile::MmaPVOp::create(b, loc, accT, p, v, accScaled);
-        mlir::scf::YieldOp::create(b, loc, mlir::ValueRange{mNew, lNew, accNew});
       });
 
   tile::StoreOutOp::create(b, loc, loop.getResult(2), loop.getResult(0), loop.getResult(1),

@@ -270,6 +270,10 @@ mlir::LogicalResult Emitter::emitOp(mlir::Operation &op) {
       names[v] = field; // read where used: no unused locals
     return mlir::success();
   }
+  if (auto r = llvm::dyn_cast<RowsLiveOp>(op)) {
+    line() << "const bool " << fresh(r.getLive()) << " = rows_live(cta);\n";
+    return mlir::success();
+  }
   if (auto k = llvm::dyn_cast<KvSplitOp>(op)) {
     std::string args = "(" + n(k.getLo()) + ", " + n(k.getHi()) + ");\n";
     line() << "const int " << fresh(k.getPartLo()) << " = cta.split_lo" << args;

@@ -8,6 +8,7 @@
 // RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-analyze-mask --attn-select-config --convert-attn-to-tile | FileCheck %s --check-prefix=STAGE2
 // RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-analyze-mask --attn-select-config=pingpong=off --convert-attn-to-tile | FileCheck %s --check-prefix=NOPP
 // RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-analyze-mask --attn-select-config=stages=3 --convert-attn-to-tile | FileCheck %s --check-prefix=STAGE3
+// RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-analyze-mask --attn-select-config="stages=3 pingpong=off" --convert-attn-to-tile | FileCheck %s --check-prefix=LIVE
 // RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-select-config=mma=mma.sync --convert-attn-to-tile | FileCheck %s --check-prefix=NOANALYSIS
 // RUN: attn-opt %t/no-config.mlir --attn-fold-scales --attn-analyze-mask --convert-attn-to-tile -verify-diagnostics
 // RUN: attn-opt %t/no-config.mlir --attn-analyze-mask --attn-select-config --convert-attn-to-tile -verify-diagnostics
@@ -135,6 +136,21 @@
 // STAGE3-NEXT:    %[[HAS2:.*]] = arith.cmpi slt, %[[N2]], %[[HI]] : i32
 // STAGE3-NEXT:    tile.load_async "k"[%[[N2]]] if %[[HAS2]]
 // STAGE3-NEXT:    tile.load_async "v"[%[[N2]]] if %[[HAS2]]
+
+// Without ping-pong every wait is at the top, and a unit whose rows hold no query skips the
+// tile's compute, passing m, l and acc on.
+// LIVE-LABEL: tile.kernel @causal
+// LIVE-SAME:  pingpong = false, stages = 3
+// LIVE:       scf.for %{{.*}} iter_args(%[[M:[^ ]*]] = %{{.*}}, %[[L:[^ ]*]] = %{{.*}}, %[[A:[^ ]*]] = %{{.*}})
+// LIVE:         tile.load_async "v"
+// LIVE-NEXT:    %[[LIVE:.*]] = tile.rows_live
+// LIVE-NEXT:    %[[R:.*]]:3 = scf.if %[[LIVE]] -> (vector<128xf32>, vector<128xf32>, vector<128x128xf32>) {
+// LIVE-NEXT:      tile.mma_qk
+// LIVE:           tile.mma_pv
+// LIVE:         } else {
+// LIVE-NEXT:      scf.yield %[[M]], %[[L]], %[[A]]
+// LIVE-NEXT:    }
+// LIVE-NEXT:    scf.yield %[[R]]#0, %[[R]]#1, %[[R]]#2
 
 // Without attn-analyze-mask: every key of the sequence, every tile masked.
 // NOANALYSIS-LABEL: tile.kernel @causal

@@ -56,6 +56,18 @@ def Tile_KvSplitOp : Tile_Op<"kv_split", [Pure]> {
   let assemblyFormat = "$lo `,` $hi attr-dict";
 }
 
+def Tile_RowsLiveOp : Tile_Op<"rows_live", [Pure]> {
+  let summary = "whether this thread's MMA rows hold a query of the sequence";
+  let description = [{
+    `%live = tile.rows_live`: true when the rows of the thread's MMA unit (its warp with
+    mma.sync, its warpgroup with wgmma) hold at least one query of the sequence. A unit
+    without one (the short query tiles of decode) may skip a tile's MMAs and softmax: its rows
+    are never stored. Always true on the host, where one thread holds the whole tile.
+  }];
+  let results = (outs I1:$live);
+  let assemblyFormat = "attr-dict";
+}
+
 def Tile_StartQOp : Tile_Op<"start_q"> {
   let summary = "starts loading the query tile (one group of copies; rows past the sequence are zeros)";
   let assemblyFormat = "attr-dict";

@@ -153,6 +153,13 @@ template <class C> ATTN_FN int slot_row(int slot) {
   return warp_id() * Layout<C>::MT_PER_WARP * 16 + (slot >> 1) * 16 + (lane_id() >> 2) + (slot & 1) * 8;
 }
 
+/// Whether the rows of this thread's MMA unit (a warp; a warpgroup with wgmma, whose MMAs all
+/// of its warps issue) hold a query of the sequence (rows grow with the query position).
+template <class C> ATTN_FN bool rows_live(const Cta<C> &cta) {
+  const int unit = C::WGMMA ? warp_id() / 4 * 4 : warp_id();
+  return cta.row_valid(unit * Layout<C>::MT_PER_WARP * 16);
+}
+
 /// Calls f(x, slot, row, col) for every element of the tile this thread holds.
 template <class C, int COLS, class F> ATTN_FN void for_each(Tile<C, COLS> &t, F f) {
   const int lane = lane_id();

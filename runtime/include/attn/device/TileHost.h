@@ -50,6 +50,7 @@ template <class C, int COLS, bool MAX> inline void row_reduce(float (&out)[C::BM
 
 inline void cta_sync() {}
 inline bool first_of_row() { return true; }
+template <class C> inline bool rows_live(const Cta<C> &) { return true; }
 
 /// Widened MMA-type tiles, as floats (each exactly a value of C::MT), with the GPU's stages.
 template <class C> struct Smem {
