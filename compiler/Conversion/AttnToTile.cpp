@@ -213,9 +213,19 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
   };
   llvm::StringRef qScale = contains(plan.getScore(), "q") || contains(plan.getRows(), "q")
                                ? scaleName(sig.q.scale) : llvm::StringRef("none");
-  Value rowScale = tile::ScoreScaleOp::create(
-      b, loc, rowsT, plan.getMultiplier(), b.getStringAttr(qScale),
-      b.getStringAttr(kindOf("k", sig.k, plan.getScore())), loadQ.getRowFactor());
+  // Where the score multiplier is one positive constant and nothing reads the scaled scores
+  // before the softmax (no score function, no per-key k scale), the scores stay unscaled: the
+  // maximum commutes with the multiplier, which then enters the exponent as one fused
+  // multiply-add per score (P = exp2(c S - c m)) instead of a multiply before the maximum.
+  llvm::StringRef kScale = kindOf("k", sig.k, plan.getScore());
+  bool deferScale = scoreIsIdentity(kernel) && !contains(plan.getColumns(), "k") &&
+                    qScale == "none" && kScale == "none" && !loadQ.getRowFactor();
+  mlir::FloatAttr expScale = deferScale ? plan.getMultiplier() : mlir::FloatAttr();
+  Value rowScale;
+  if (!deferScale)
+    rowScale = tile::ScoreScaleOp::create(b, loc, rowsT, plan.getMultiplier(),
+                                          b.getStringAttr(qScale), b.getStringAttr(kScale),
+                                          loadQ.getRowFactor());
 
   auto loop = mlir::scf::ForOp::create(
       b, loc, lo, hi, cBN, mlir::ValueRange{m0, l0, acc0},
@@ -243,7 +253,8 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
         // Q.K, the score and mask, the online softmax and P.V of tile n.
         auto compute = [&]() -> llvm::SmallVector<Value, 3> {
           Value s = tile::MmaQKOp::create(b, loc, sT, q, k);
-          s = tile::ScaleRowsOp::create(b, loc, sT, s, rowScale);
+          if (!deferScale)
+            s = tile::ScaleRowsOp::create(b, loc, sT, s, rowScale);
           if (contains(plan.getColumns(), "k"))
             s = tile::ScaleColsOp::create(b, loc, sT, s, b.getStringAttr("k"), n0);
           if (!scoreIsIdentity(kernel)) {
@@ -274,8 +285,8 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
           s = masked.getResult(0);
           // m_new = max(m_old, rowmax(S)); alpha = exp2(m_old - m_new); P = exp2(S - m_new)
           Value mNew = tile::RowMaxOp::create(b, loc, rowsT, s, m);
-          Value alpha = tile::Exp2DiffOp::create(b, loc, rowsT, m, mNew);
-          Value p = tile::Exp2SubOp::create(b, loc, sT, s, mNew);
+          Value alpha = tile::Exp2DiffOp::create(b, loc, rowsT, m, mNew, expScale);
+          Value p = tile::Exp2SubOp::create(b, loc, sT, s, mNew, expScale);
           // l_new = alpha * l_old + rowsum(P); acc = alpha * acc + P V
           Value lNew = tile::RowSumOp::create(b, loc, rowsT, p, l, alpha);
           Value accScaled = tile::ScaleRowsOp::create(b, loc, accT, acc, alpha);
@@ -307,11 +318,15 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
         }
       });
 
-  tile::StoreOutOp::create(b, loc, loop.getResult(2), loop.getResult(0), loop.getResult(1),
+  // The epilogue's m (the lse, a split launch's partials) is the scaled maximum.
+  Value mFinal = loop.getResult(0);
+  if (deferScale)
+    mFinal = tile::MulOp::create(b, loc, rowsT, mFinal, expScale);
+  tile::StoreOutOp::create(b, loc, loop.getResult(2), mFinal, loop.getResult(1),
                            b.getStringAttr(kindOf("v", sig.v, plan.getEpilogue())),
                            contains(plan.getEpilogue(), "out") ? b.getUnitAttr() : nullptr);
   if (sig.lse)
-    tile::StoreLseOp::create(b, loc, loop.getResult(0), loop.getResult(1));
+    tile::StoreLseOp::create(b, loc, mFinal, loop.getResult(1));
   return tk;
 }
 

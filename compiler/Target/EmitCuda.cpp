@@ -390,12 +390,15 @@ mlir::LogicalResult Emitter::emitOp(mlir::Operation &op) {
     define(r, "row_max(" + n(r.getS()) + ", " + n(r.getMOld()) + ")");
     return mlir::success();
   }
+  auto scaleArg = [&](std::optional<llvm::APFloat> c) {
+    return c ? ", " + floatLiteral(c->convertToDouble()) : std::string();
+  };
   if (auto r = llvm::dyn_cast<Exp2DiffOp>(op)) {
-    define(r, "rows_exp2_diff(" + n(r.getMOld()) + ", " + n(r.getMNew()) + ")");
+    define(r, "rows_exp2_diff(" + n(r.getMOld()) + ", " + n(r.getMNew()) + scaleArg(r.getScale()) + ")");
     return mlir::success();
   }
   if (auto r = llvm::dyn_cast<Exp2SubOp>(op)) {
-    define(r, "exp2_sub_rows(" + n(r.getS()) + ", " + n(r.getM()) + ")");
+    define(r, "exp2_sub_rows(" + n(r.getS()) + ", " + n(r.getM()) + scaleArg(r.getScale()) + ")");
     return mlir::success();
   }
   if (auto r = llvm::dyn_cast<RowSumOp>(op)) {

@@ -173,9 +173,9 @@ def Tile_ScaleColsOp : Tile_Op<"scale_cols", [Pure, AllTypesMatch<["tile", "resu
 }
 
 def Tile_MulOp : Tile_Op<"mul", [Pure, AllTypesMatch<["tile", "result"]>]> {
-  let summary = "t * c";
-  let arguments = (ins RegTile:$tile, F64Attr:$factor);
-  let results = (outs RegTile:$result);
+  let summary = "t * c (a tile, or one value per row)";
+  let arguments = (ins AnyTypeOf<[RegTile, RowVec]>:$tile, F64Attr:$factor);
+  let results = (outs AnyTypeOf<[RegTile, RowVec]>:$result);
   let assemblyFormat = "$tile `,` $factor attr-dict `:` type($tile)";
 }
 
@@ -221,17 +221,22 @@ def Tile_RowMaxOp : Tile_Op<"row_max", [Pure, AllTypesMatch<["m_old", "m_new"]>]
 }
 
 def Tile_Exp2DiffOp : Tile_Op<"exp2_diff", [Pure, AllTypesMatch<["m_old", "m_new", "alpha"]>]> {
-  let summary = "alpha = exp2(m_old - m_new), 1 while a row is all masked";
-  let arguments = (ins RowVec:$m_old, RowVec:$m_new);
+  let summary = "alpha = exp2(c (m_old - m_new)), 1 while a row is all masked";
+  let description = [{
+    With `scale c` (c > 0), the scores and their running maxima are unscaled: the multiplier
+    applies here and in exp2_sub, one fused multiply-add per score instead of a multiply
+    before the maximum. Without it, c = 1.
+  }];
+  let arguments = (ins RowVec:$m_old, RowVec:$m_new, OptionalAttr<F64Attr>:$scale);
   let results = (outs RowVec:$alpha);
-  let assemblyFormat = "$m_old `,` $m_new attr-dict `:` type($alpha)";
+  let assemblyFormat = "$m_old `,` $m_new (`scale` $scale^)? attr-dict `:` type($alpha)";
 }
 
 def Tile_Exp2SubOp : Tile_Op<"exp2_sub", [Pure, AllTypesMatch<["s", "p"]>]> {
-  let summary = "P = exp2(S - m) per row (0 where S = -inf)";
-  let arguments = (ins RegTile:$s, RowVec:$m);
+  let summary = "P = exp2(c S - c m) per row (0 where S = -inf); c = `scale`, else 1";
+  let arguments = (ins RegTile:$s, RowVec:$m, OptionalAttr<F64Attr>:$scale);
   let results = (outs RegTile:$p);
-  let assemblyFormat = "$s `,` $m attr-dict `:` type($s) `,` type($m)";
+  let assemblyFormat = "$s `,` $m (`scale` $scale^)? attr-dict `:` type($s) `,` type($m)";
 }
 
 def Tile_RowSumOp : Tile_Op<"row_sum", [Pure, AllTypesMatch<["l_old", "alpha", "l_new"]>]> {

@@ -62,6 +62,10 @@ template <class C, int COLS> ATTN_FN Tile<C, COLS> scale(Tile<C, COLS> s, float 
   for_each(s, [&](float &x, int, int, int) { x *= c; });
   return s;
 }
+template <class C> ATTN_FN Rows<C> scale(Rows<C> r, float c) {
+  for_each_row(r, [&](float &x, int, int) { x *= c; });
+  return r;
+}
 
 /// The score function over a tile: x = f(x, h, q_idx, kv_idx) for keys kv0 + col. GUARDED
 /// (a score function that reads params, which it may index by q_idx or kv_idx): f is not
@@ -117,6 +121,20 @@ template <class C, int COLS> ATTN_FN Tile<C, COLS> exp2_sub_rows(Tile<C, COLS> s
     float mm = m.x[slot] == neg_inf() ? 0.0f : m.x[slot];
     x = fexp2(x - mm);
   });
+  return s;
+}
+/// The same on unscaled scores and maxima: alpha = exp2(c (a - b)), p = exp2(c s - c m), one
+/// fused multiply-add per score (c > 0, so the maximum of s is the maximum of c s).
+template <class C> ATTN_FN Rows<C> rows_exp2_diff(Rows<C> a, const Rows<C> &b, float c) {
+  for_each_row(a, [&](float &x, int slot, int) {
+    x = b.x[slot] == neg_inf() ? 1.0f : fexp2((x - b.x[slot]) * c);
+  });
+  return a;
+}
+template <class C, int COLS> ATTN_FN Tile<C, COLS> exp2_sub_rows(Tile<C, COLS> s, const Rows<C> &m, float c) {
+  Rows<C> mc;
+  for_each_row(mc, [&](float &x, int slot, int) { x = m.x[slot] == neg_inf() ? 0.0f : m.x[slot] * c; });
+  for_each(s, [&](float &x, int slot, int, int) { x = fexp2(x * c - mc.x[slot]); });
   return s;
 }
 /// l_new = alpha * l_old + rowsum(p).
