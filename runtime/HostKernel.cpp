@@ -229,6 +229,12 @@ llvm::Expected<std::unique_ptr<HostKernel>> HostKernel::compile(const GeneratedK
   if (llvm::Error e = k->lib.bind(k->setBlock, "attn_host_set_block"))
     return fail("host build of '" + kernel.name + "': " + llvm::toString(std::move(e)) +
                 " (the host implementation of the device library exports it)");
+  if (kernel.decode) {
+    llvm::Expected<std::unique_ptr<HostKernel>> d = compile(*kernel.decode, options);
+    if (!d)
+      return d.takeError();
+    k->decode = std::move(*d);
+  }
   return std::move(k);
 }
 
@@ -267,10 +273,15 @@ llvm::Error HostKernel::launch(const LaunchDesc &desc) const {
   llvm::Expected<dev::Args> args = toArgs(kernel, desc);
   if (!args)
     return args.takeError();
-  chooseSplits(kernel, *args, int(threads));
-  SplitWorkspace w = splitWorkspace(kernel, *args);
-  std::vector<float> partials(size_t(w.outFloats + w.lseFloats));
-  w.assign(*args, partials.data());
-  run(*args, gridOf(kernel, *args));
+  const HostKernel &k = decode && &shapeFor(kernel, *args) == kernel.decode.get() ? *decode : *this;
+  k.runValidated(*args);
   return llvm::Error::success();
+}
+
+void HostKernel::runValidated(dev::Args args) const {
+  chooseSplits(kernel, args, int(threads));
+  SplitWorkspace w = splitWorkspace(kernel, args);
+  std::vector<float> partials(size_t(w.outFloats + w.lseFloats));
+  w.assign(args, partials.data());
+  run(args, gridOf(kernel, args));
 }

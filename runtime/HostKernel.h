@@ -53,7 +53,8 @@ public:
   /// Runs every block of `grid`, each on one of the pool's threads after setting its index;
   /// then, when args.splits > 1, the merge of args' partials.
   void run(const dev::Args &args, LaunchGrid grid) const;
-  /// Validates `desc` (all tensors in host memory) and runs the kernel over its launch grid.
+  /// Validates `desc` (all tensors in host memory) and runs the kernel over its launch grid,
+  /// with the decode build where shapeFor picks it.
   llvm::Error launch(const LaunchDesc &desc) const;
 
 private:
@@ -65,7 +66,10 @@ private:
   std::string path;
   unsigned threads;
   bool cached = false;
+  std::unique_ptr<HostKernel> decode; ///< the decode build's, when the kernel has one
   void runBlocks(void (*fn)(dev::Args), const dev::Args &args, LaunchGrid grid) const;
+  /// Splits (when chosen) and runs validated Args.
+  void runValidated(dev::Args args) const;
 
   void (*entry)(dev::Args) = nullptr;
   void (*merge)(dev::Args) = nullptr;

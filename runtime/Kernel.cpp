@@ -71,7 +71,16 @@ llvm::Expected<std::shared_ptr<Kernel>> Kernel::compile(const GeneratedKernel &k
       });
   if (!m)
     return m.takeError();
-  return std::shared_ptr<Kernel>(new Kernel(kernel, arch, std::move(*m)));
+  std::shared_ptr<Kernel> k(new Kernel(kernel, arch, std::move(*m)));
+  if (kernel.decode) {
+    GpuOptions o = options;
+    o.arch = arch;
+    llvm::Expected<std::shared_ptr<Kernel>> d = compile(*kernel.decode, o);
+    if (!d)
+      return d.takeError();
+    k->decode = std::move(*d);
+  }
+  return k;
 }
 
 Kernel::~Kernel() {
@@ -181,22 +190,27 @@ llvm::Error Kernel::launch(const LaunchDesc &desc, CUstream stream) const {
   llvm::Expected<dev::Args> args = toArgs(kernel, desc, stream);
   if (!args)
     return args.takeError();
-  llvm::Expected<CudaDriver &> cuda = CudaDriver::get(desc.q.device);
+  const Kernel &k = decode && &shapeFor(kernel, *args) == kernel.decode.get() ? *decode : *this;
+  return k.launchValidated(*args, desc.q.device, stream);
+}
+
+llvm::Error Kernel::launchValidated(dev::Args args, int device, CUstream stream) const {
+  llvm::Expected<CudaDriver &> cuda = CudaDriver::get(device);
   if (!cuda)
     return cuda.takeError();
-  llvm::Expected<Loaded> f = functionsOn(desc.q.device);
+  llvm::Expected<Loaded> f = functionsOn(device);
   if (!f)
     return f.takeError();
-  chooseSplits(kernel, *args, cuda->multiprocessors() * f->blocksPerSM);
-  SplitWorkspace w = splitWorkspace(kernel, *args);
+  chooseSplits(kernel, args, cuda->multiprocessors() * f->blocksPerSM);
+  SplitWorkspace w = splitWorkspace(kernel, args);
   if (w.bytes() == 0)
-    return launch(*args, gridOf(kernel, *args), desc.q.device, stream);
+    return launch(args, gridOf(kernel, args), device, stream);
   llvm::Expected<CUdeviceptr> base = cuda->allocAsync(size_t(w.bytes()), stream);
   if (!base)
     return fail(llvm::formatv("kernel '{0}': the {1} bytes of a launch split {2} ways: {3}",
-                              kernel.name, w.bytes(), args->splits,
+                              kernel.name, w.bytes(), args.splits,
                               llvm::toString(base.takeError())));
-  w.assign(*args, reinterpret_cast<void *>(*base));
-  llvm::Error e = launch(*args, gridOf(kernel, *args), desc.q.device, stream);
+  w.assign(args, reinterpret_cast<void *>(*base));
+  llvm::Error e = launch(args, gridOf(kernel, args), device, stream);
   return llvm::joinErrors(std::move(e), cuda->freeAsync(*base, stream));
 }

@@ -52,8 +52,9 @@ public:
   const CompiledModule &module() const { return *compiled; }
 
   /// Validates `desc` (tensors on one CUDA device; metadata read back on `stream` unless
-  /// desc.checkDeviceMetadata is off) and launches on `stream` over the launch grid. A split
-  /// launch takes its partials from the stream-ordered allocator and merges them.
+  /// desc.checkDeviceMetadata is off) and launches on `stream` over the launch grid, with the
+  /// decode build where shapeFor picks it. A split launch takes its partials from the
+  /// stream-ordered allocator and merges them.
   llvm::Error launch(const LaunchDesc &desc, CUstream stream) const;
   /// Launches with Args already made, on CUDA device `device`; then, when args.splits > 1,
   /// the merge of args' partials.
@@ -70,10 +71,13 @@ private:
   };
   /// The kernel's functions on `device`, loaded and configured on first use.
   llvm::Expected<Loaded> functionsOn(int device) const;
+  /// Splits (when chosen) and launches validated Args on `device`.
+  llvm::Error launchValidated(dev::Args args, int device, CUstream stream) const;
 
   GeneratedKernel kernel;
   std::string target;
   std::shared_ptr<const CompiledModule> compiled;
+  std::shared_ptr<Kernel> decode; ///< the decode build's, when the kernel has one
   mutable std::mutex mutex;
   mutable std::map<int, Loaded> loaded; ///< by device ordinal
 };

@@ -789,6 +789,12 @@ llvm::Error attn::rt::validate(const GeneratedKernel &kernel, const LaunchDesc &
   return args ? llvm::Error::success() : args.takeError();
 }
 
+const GeneratedKernel &attn::rt::shapeFor(const GeneratedKernel &kernel, const dev::Args &args) {
+  const GeneratedKernel *d = kernel.decode.get();
+  bool fits = d && int64_t(args.seqlen_q) * d->config.headsPerTile <= d->config.blockM;
+  return fits ? *d : kernel;
+}
+
 void attn::rt::chooseSplits(const GeneratedKernel &kernel, dev::Args &args, int slots) {
   if (args.splits > 0)
     return;

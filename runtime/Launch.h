@@ -85,6 +85,10 @@ llvm::Error validate(const GeneratedKernel &kernel, const LaunchDesc &desc,
 llvm::Expected<dev::Args> toArgs(const GeneratedKernel &kernel, const LaunchDesc &desc,
                                  CUstream stream = nullptr);
 
+/// The build a launch runs: the kernel's decode build (decodeOverrides) when it has one and the
+/// launch's longest query sequence fits one of its tiles; else the kernel itself.
+const GeneratedKernel &shapeFor(const GeneratedKernel &kernel, const dev::Args &args);
+
 /// Settles args.splits when the launch left it open (0): as many parts as let the grid fill
 /// `slots` CTAs at once (SMs times the CTAs one SM holds), when the unsplit grid leaves more
 /// than half of them idle, with at least one KV tile per part and at most dev::kMaxSplits;

@@ -60,14 +60,19 @@ mlir::OwningOpRef<mlir::ModuleOp> attn::compileToTile(const llvm::SourceMgr &src
   return module;
 }
 
-std::optional<GeneratedKernel> attn::generateKernel(const llvm::SourceMgr &srcMgr,
-                                                    mlir::MLIRContext &ctx,
-                                                    const CodegenOptions &options) {
+namespace {
+/// One build of the spec's kernel with `options`; `suffix` is added to its name.
+std::optional<GeneratedKernel> generateOne(const llvm::SourceMgr &srcMgr, mlir::MLIRContext &ctx,
+                                           const CodegenOptions &options, llvm::StringRef suffix) {
   mlir::OwningOpRef<mlir::ModuleOp> module = compileToAttn(srcMgr, ctx);
   if (!module)
     return std::nullopt;
   GeneratedKernel g;
-  module->walk([&](KernelOp k) { g.signature = k.getSignature(); });
+  module->walk([&](KernelOp k) {
+    g.signature = k.getSignature();
+    if (!suffix.empty())
+      k.setSymName((k.getSymName() + suffix).str());
+  });
   if (failed(lowerToTile(*module, options)))
     return std::nullopt;
   tile::KernelOp kernel;
@@ -80,5 +85,28 @@ std::optional<GeneratedKernel> attn::generateKernel(const llvm::SourceMgr &srcMg
   g.config = configFromAttr(kernel.getConfig());
   g.threads = g.config.warps * 32;
   g.sharedBytes = sharedBytes(g.config, g.signature);
+  return g;
+}
+} // namespace
+
+std::optional<GeneratedKernel> attn::generateKernel(const llvm::SourceMgr &srcMgr,
+                                                    mlir::MLIRContext &ctx,
+                                                    const CodegenOptions &options) {
+  std::optional<GeneratedKernel> g = generateOne(srcMgr, ctx, options, "");
+  if (!g)
+    return std::nullopt;
+  if (std::optional<ConfigOverrides> d = decodeOverrides(g->signature, options)) {
+    CodegenOptions o = options;
+    static_cast<ConfigOverrides &>(o) = *d;
+    o.printIRAfterAll = false;
+    // The first build reported the spec's warnings; the second would repeat them.
+    mlir::ScopedDiagnosticHandler quiet(&ctx, [](mlir::Diagnostic &d) {
+      return mlir::success(d.getSeverity() != mlir::DiagnosticSeverity::Error);
+    });
+    std::optional<GeneratedKernel> decode = generateOne(srcMgr, ctx, o, "_decode");
+    if (!decode)
+      return std::nullopt;
+    g->decode = std::make_shared<const GeneratedKernel>(std::move(*decode));
+  }
   return g;
 }

@@ -14,6 +14,7 @@
 
 #include "mlir/Pass/PassManager.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -36,6 +37,8 @@ struct GeneratedKernel {
   KernelConfig config;
   int64_t threads = 0;     ///< per CTA
   int64_t sharedBytes = 0; ///< dynamic shared memory per CTA
+  /// A second build for decode-shaped launches (decodeOverrides), entry `<name>_decode`.
+  std::shared_ptr<const GeneratedKernel> decode;
 };
 
 /// The launch grid for given run-time sizes: x over query tiles of the longest sequence, y over

@@ -83,6 +83,16 @@ KernelConfig attn::selectConfig(const Signature &sig, const ConfigOverrides &o) 
   return c;
 }
 
+std::optional<ConfigOverrides> attn::decodeOverrides(const Signature &sig, const ConfigOverrides &o) {
+  bool overridden = o.blockM || o.blockN || o.warps || o.stages || o.headsPerTile || o.mma || o.pingpong;
+  KernelConfig c = selectConfig(sig, o);
+  if (overridden || sig.batch != BatchLayout::Ragged || !c.pingpong || c.blockN < 64)
+    return std::nullopt;
+  ConfigOverrides d = o;
+  d.blockM = 64, d.blockN = 64, d.warps = 4, d.stages = 2, d.pingpong = false;
+  return d;
+}
+
 std::string attn::checkConfig(const KernelConfig &c, const Signature &sig) {
   if (c.mma != "wgmma" && c.mma != "mma.sync")
     return llvm::formatv("mma = '{0}': use wgmma or mma.sync", c.mma);

@@ -170,6 +170,31 @@ TEST(HostKernels, SplitKeysGiveTheUnsplitAnswer) {
   expectSplitsAgree({"paged_decode_gqa", {3, 8, 2, 3, 1000}}, check::Device::Host);
 }
 
+TEST(HostKernels, ServingKernelsCarryADecodeBuild) {
+  // A ragged kernel on the 128-row ping-pong tile gets a second build of 64-row tiles on one
+  // warpgroup; a dense one, or one whose config the caller chose, does not.
+  Compiled paged("paged_decode_gqa");
+  ASSERT_TRUE(paged.kernel && paged.kernel->decode);
+  const GeneratedKernel &d = *paged.kernel->decode;
+  EXPECT_EQ(d.name, "attn_paged_decode_gqa_decode");
+  EXPECT_EQ(d.mergeName, "attn_paged_decode_gqa_decode_merge");
+  EXPECT_EQ(d.config.blockM, 64);
+  EXPECT_EQ(d.config.blockN, 64);
+  EXPECT_EQ(d.config.warps, 4);
+  EXPECT_FALSE(d.config.pingpong);
+  EXPECT_EQ(d.config.headsPerTile, paged.kernel->config.headsPerTile);
+  EXPECT_EQ(paged.kernel->config.blockM, 128);
+  EXPECT_NE(d.source.find("ATTN_KERNEL_ENTRY(attn_paged_decode_gqa_decode,"), std::string::npos);
+  Compiled dense("causal");
+  ASSERT_TRUE(dense.kernel);
+  EXPECT_FALSE(dense.kernel->decode);
+  CodegenOptions chosen;
+  chosen.blockN = 64;
+  Compiled tuned("paged_decode_gqa", chosen);
+  ASSERT_TRUE(tuned.kernel);
+  EXPECT_FALSE(tuned.kernel->decode);
+}
+
 TEST(HostKernels, AWrongScaleFailsTheCheck) {
   // The check can fail: the kernel's output judged against the reference of another softmax
   // scale (0.5 instead of the spec's 1/sqrt(128)) on the same inputs.

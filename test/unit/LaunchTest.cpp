@@ -205,6 +205,23 @@ TEST(Launch, SplitsAreChosenWhenTheGridLeavesMostSlotsIdle) {
   EXPECT_EQ(splitWorkspace(k, chosen(1000, 132)).bytes(), 0);
 }
 
+TEST(Launch, DecodeBuildTakesLaunchesWhoseQueriesFitOneOfItsTiles) {
+  GeneratedKernel k = kernelOf(bf16Signature(), 2);
+  auto d = std::make_shared<GeneratedKernel>(kernelOf(bf16Signature(), 2));
+  d->config.blockM = 8; // 4 positions of 2 packed heads
+  k.decode = d;
+  auto args = [&](int64_t Sq) {
+    llvm::Expected<dev::Args> a = toArgs(k, dense(2, Sq, 7, 4, 2));
+    EXPECT_TRUE(bool(a)) << llvm::toString(a.takeError());
+    return *a;
+  };
+  EXPECT_EQ(&shapeFor(k, args(1)), d.get());
+  EXPECT_EQ(&shapeFor(k, args(4)), d.get());
+  EXPECT_EQ(&shapeFor(k, args(5)), &k);
+  k.decode.reset();
+  EXPECT_EQ(&shapeFor(k, args(1)), &k);
+}
+
 TEST(Launch, SplitsAreWithinTheirRange) {
   GeneratedKernel k = kernelOf(bf16Signature());
   k.mergeName = "k_merge";
