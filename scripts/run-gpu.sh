@@ -4,8 +4,8 @@
 # shapes (odd lengths, GQA, more keys than queries) with the chosen config, and at two of them
 # on the mma.sync path with one and two K/V stages, one with its keys split three ways (split
 # KV), a memcheck run of each, decode over long keys split as the launch chooses and under
-# memcheck, then, where torch
-# is installed, the comparison with PyTorch and the benchmark (bench/bench.py).
+# memcheck, then, where torch is installed, the Python examples (also with --check-only), the
+# comparison with PyTorch and the benchmark (bench/bench.py).
 #   run-gpu.sh [--check-only | bench.py's options]
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -42,6 +42,9 @@ check examples/paged_decode_gqa.attn "b=8,hq=32,hkv=8,sq=1,skv=9000"
 check examples/paged_decode_gqa.attn "b=3,hq=8,hkv=2,sq=4,skv=3000" --splits=7
 command -v compute-sanitizer >/dev/null &&
   sanitize bin/attnc run examples/paged_decode_gqa.attn --device=cuda --shape "b=2,hq=8,hkv=2,sq=1,skv=700" --splits=5
+if python3 -c 'import torch' 2>/dev/null; then
+  for example in examples/python_*.py; do python3 "$example" || fail=1; done
+fi
 if [ "${1:-}" != --check-only ] && python3 -c 'import torch' 2>/dev/null && [ -f bench/bench.py ]; then
   python3 bench/bench.py --out /tmp/bench.json "$@" || fail=1
   [ -n "${OUT:-}" ] && cp /tmp/bench.json "$OUT/" 2>/dev/null
