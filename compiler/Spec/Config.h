@@ -17,12 +17,13 @@ struct KernelConfig {
   int64_t blockN = 0;       ///< keys per KV tile
   int64_t warps = 0;        ///< warps per CTA
   int64_t stages = 0;       ///< K and V tile buffers (1: V(n) loads under Q.K(n), K(n+1) under
-                            ///< P.V(n); 2: K(n+1) and V(n+1) load during all of tile n)
+                            ///< P.V(n); 2: K(n+1) and V(n+1) load during all of tile n; 3, 4:
+                            ///< K and V of tile n+S-1 load during tile n)
   int64_t headsPerTile = 1; ///< query heads of one GQA group packed into a CTA's rows
   std::string arch;         ///< sm_90a, sm_80, ...
   std::string mma;          ///< "wgmma" (sm_90a warpgroup MMAs) or "mma.sync" (sm_80 and newer)
   bool pingpong = false;    ///< two warpgroups take turns at the tensor cores (wgmma, 8 warps,
-                            ///< 2 stages; K and V then waited for at the top of each tile)
+                            ///< 2+ stages; K and V then waited for at the top of each tile)
 };
 
 /// What a caller may choose; unset fields are attn-select-config's.
