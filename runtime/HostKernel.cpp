@@ -229,13 +229,19 @@ llvm::Expected<std::unique_ptr<HostKernel>> HostKernel::compile(const GeneratedK
   if (llvm::Error e = k->lib.bind(k->setBlock, "attn_host_set_block"))
     return fail("host build of '" + kernel.name + "': " + llvm::toString(std::move(e)) +
                 " (the host implementation of the device library exports it)");
-  if (kernel.decode) {
+  k->options = options;
+  return std::move(k);
+}
+
+llvm::Expected<const HostKernel &> HostKernel::decodeKernel() const {
+  std::lock_guard<std::mutex> lock(decodeMutex);
+  if (!decode) {
     llvm::Expected<std::unique_ptr<HostKernel>> d = compile(*kernel.decode, options);
     if (!d)
       return d.takeError();
-    k->decode = std::move(*d);
+    decode = std::move(*d);
   }
-  return std::move(k);
+  return *decode;
 }
 
 void HostKernel::run(const dev::Args &args, LaunchGrid grid) const {
@@ -273,8 +279,14 @@ llvm::Error HostKernel::launch(const LaunchDesc &desc) const {
   llvm::Expected<dev::Args> args = toArgs(kernel, desc);
   if (!args)
     return args.takeError();
-  const HostKernel &k = decode && &shapeFor(kernel, *args) == kernel.decode.get() ? *decode : *this;
-  k.runValidated(*args);
+  if (&shapeFor(kernel, *args) == kernel.decode.get()) {
+    llvm::Expected<const HostKernel &> d = decodeKernel();
+    if (!d)
+      return d.takeError();
+    d->runValidated(*args);
+  } else {
+    runValidated(*args);
+  }
   return llvm::Error::success();
 }
 

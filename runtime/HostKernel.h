@@ -15,6 +15,7 @@
 #include "runtime/Launch.h"
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -66,7 +67,11 @@ private:
   std::string path;
   unsigned threads;
   bool cached = false;
-  std::unique_ptr<HostKernel> decode; ///< the decode build's, when the kernel has one
+  HostOptions options; ///< as compiled, for the decode build
+  /// The decode build's kernel, compiled on the first launch that takes it.
+  llvm::Expected<const HostKernel &> decodeKernel() const;
+  mutable std::mutex decodeMutex;
+  mutable std::unique_ptr<HostKernel> decode;
   void runBlocks(void (*fn)(dev::Args), const dev::Args &args, LaunchGrid grid) const;
   /// Splits (when chosen) and runs validated Args.
   void runValidated(dev::Args args) const;

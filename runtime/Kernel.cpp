@@ -72,15 +72,20 @@ llvm::Expected<std::shared_ptr<Kernel>> Kernel::compile(const GeneratedKernel &k
   if (!m)
     return m.takeError();
   std::shared_ptr<Kernel> k(new Kernel(kernel, arch, std::move(*m)));
-  if (kernel.decode) {
-    GpuOptions o = options;
-    o.arch = arch;
-    llvm::Expected<std::shared_ptr<Kernel>> d = compile(*kernel.decode, o);
+  k->options = options;
+  k->options.arch = arch;
+  return k;
+}
+
+llvm::Expected<const Kernel &> Kernel::decodeKernel() const {
+  std::lock_guard<std::mutex> lock(decodeMutex);
+  if (!decode) {
+    llvm::Expected<std::shared_ptr<Kernel>> d = compile(*kernel.decode, options);
     if (!d)
       return d.takeError();
-    k->decode = std::move(*d);
+    decode = std::move(*d);
   }
-  return k;
+  return *decode;
 }
 
 Kernel::~Kernel() {
@@ -190,8 +195,13 @@ llvm::Error Kernel::launch(const LaunchDesc &desc, CUstream stream) const {
   llvm::Expected<dev::Args> args = toArgs(kernel, desc, stream);
   if (!args)
     return args.takeError();
-  const Kernel &k = decode && &shapeFor(kernel, *args) == kernel.decode.get() ? *decode : *this;
-  return k.launchValidated(*args, desc.q.device, stream);
+  if (&shapeFor(kernel, *args) == kernel.decode.get()) {
+    llvm::Expected<const Kernel &> d = decodeKernel();
+    if (!d)
+      return d.takeError();
+    return d->launchValidated(*args, desc.q.device, stream);
+  }
+  return launchValidated(*args, desc.q.device, stream);
 }
 
 llvm::Error Kernel::launchValidated(dev::Args args, int device, CUstream stream) const {

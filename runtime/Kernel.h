@@ -77,7 +77,11 @@ private:
   GeneratedKernel kernel;
   std::string target;
   std::shared_ptr<const CompiledModule> compiled;
-  std::shared_ptr<Kernel> decode; ///< the decode build's, when the kernel has one
+  GpuOptions options; ///< as compiled (arch resolved), for the decode build
+  /// The decode build's kernel, compiled on the first launch that takes it.
+  llvm::Expected<const Kernel &> decodeKernel() const;
+  mutable std::mutex decodeMutex;
+  mutable std::shared_ptr<Kernel> decode;
   mutable std::mutex mutex;
   mutable std::map<int, Loaded> loaded; ///< by device ordinal
 };
