@@ -22,6 +22,9 @@ int main(int argc, char **argv) {
   app.add_option("--arch", codegen.arch, "target GPU architecture (sm_90a, sm_80, ...)");
   app.add_flag("--print-ir-after-all", codegen.printIRAfterAll,
                "print the module after every pass (to standard error)");
+  bool decodeBuild = false;
+  app.add_flag("--decode-build", decodeBuild,
+               "with --emit=cuda|ptx|cubin: the kernel's decode build (serving kernels)");
   auto addConfig = [&](CLI::App *cmd) {
     cmd->add_option("--block-m", codegen.blockM, "query rows per CTA (default: chosen)");
     cmd->add_option("--block-n", codegen.blockN, "keys per KV tile (default: chosen)");
@@ -126,6 +129,16 @@ int main(int argc, char **argv) {
     std::optional<attn::GeneratedKernel> kernel = attn::generateKernel(srcMgr, ctx, codegen);
     if (!kernel)
       return 1;
+    if (decodeBuild) {
+      if (!kernel->decode) {
+        fmt::print(stderr, "attnc: error: kernel '{}' has no decode build (ragged kernels on the "
+                           "128-row ping-pong tile have one, unless the config is overridden)\n",
+                   kernel->name);
+        return 1;
+      }
+      attn::GeneratedKernel decode = *kernel->decode;
+      kernel = std::move(decode);
+    }
     if (emit == "cuda") {
       out->os() << kernel->source;
     } else {
