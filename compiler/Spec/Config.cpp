@@ -86,7 +86,9 @@ KernelConfig attn::selectConfig(const Signature &sig, const ConfigOverrides &o) 
 std::optional<ConfigOverrides> attn::decodeOverrides(const Signature &sig, const ConfigOverrides &o) {
   bool overridden = o.blockM || o.blockN || o.warps || o.stages || o.headsPerTile || o.mma || o.pingpong;
   KernelConfig c = selectConfig(sig, o);
-  if (overridden || sig.batch != BatchLayout::Ragged || !c.pingpong || c.blockN < 64)
+  // Head dims past 128 keep one build: their O tile alone would take 128 registers a thread.
+  if (overridden || sig.batch != BatchLayout::Ragged || !c.pingpong ||
+      std::max(sig.q.headDim, sig.v.headDim) > 128)
     return std::nullopt;
   ConfigOverrides d = o;
   d.blockM = 64, d.blockN = 64, d.warps = 4, d.stages = 2, d.pingpong = false;
