@@ -56,8 +56,8 @@ KernelConfig selectConfig(const Signature &sig, const ConfigOverrides &overrides
 /// default is the 128-row ping-pong tile: one warpgroup of 64 rows on 64-key tiles, two CTAs
 /// per SM (the 128-row tile does 32 rows' work per live row of a decode step; the H200's paged
 /// decode measured 1.3-1.4x faster with this shape). Launches whose query tiles fit one such
-/// tile take it (see rt::shapeFor). None when the caller overrode the config, for other
-/// signatures and on other paths.
+/// tile take it (see rt::shapeFor). None when the caller overrode the config, for dense
+/// batches, head dims past 128 and other paths.
 std::optional<ConfigOverrides> decodeOverrides(const Signature &sig, const ConfigOverrides &o);
 
 /// Why `config` cannot run `sig` (tile shapes the library cannot build), or empty.
