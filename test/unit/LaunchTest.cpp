@@ -205,6 +205,33 @@ TEST(Launch, SplitsAreChosenWhenTheGridLeavesMostSlotsIdle) {
   EXPECT_EQ(splitWorkspace(k, chosen(1000, 132)).bytes(), 0);
 }
 
+TEST(Launch, DecodeBuildOnlyForRaggedKernelsOnThePingPongTile) {
+  auto ragged = [](int64_t d) {
+    Signature s = bf16Signature(d);
+    s.batch = BatchLayout::Ragged;
+    return s;
+  };
+  ConfigOverrides sm90;
+  std::optional<ConfigOverrides> d = decodeOverrides(ragged(128), sm90);
+  ASSERT_TRUE(d);
+  KernelConfig c = selectConfig(ragged(128), *d);
+  EXPECT_EQ(c.blockM, 64);
+  EXPECT_EQ(c.blockN, 64);
+  EXPECT_EQ(c.warps, 4);
+  EXPECT_FALSE(c.pingpong);
+  EXPECT_EQ(c.mma, "wgmma");
+  EXPECT_EQ(checkConfig(c, ragged(128)), "");
+  EXPECT_FALSE(decodeOverrides(bf16Signature(128), sm90)); // dense
+  EXPECT_FALSE(decodeOverrides(ragged(64), sm90));         // no ping-pong at d = 64
+  EXPECT_FALSE(decodeOverrides(ragged(256), sm90));        // O would take 128 registers
+  ConfigOverrides sm80;
+  sm80.arch = "sm_80";
+  EXPECT_FALSE(decodeOverrides(ragged(128), sm80)); // mma.sync path
+  ConfigOverrides chosen;
+  chosen.warps = 8;
+  EXPECT_FALSE(decodeOverrides(ragged(128), chosen));
+}
+
 TEST(Launch, DecodeBuildTakesLaunchesWhoseQueriesFitOneOfItsTiles) {
   GeneratedKernel k = kernelOf(bf16Signature(), 2);
   auto d = std::make_shared<GeneratedKernel>(kernelOf(bf16Signature(), 2));
