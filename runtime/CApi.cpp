@@ -82,27 +82,34 @@ int compileWith(llvm::function_ref<llvm::Expected<GeneratedKernel>(const Codegen
       return fail(llvm::Twine(what) + ": out is NULL");
     *out = nullptr;
     CodegenOptions options;
-    std::string defaultArch = options.arch;
-    options.arch.clear();
-    if (config)
-      if (llvm::Error e = parseConfigOverrides(config, options))
-        return e;
     if (arch && *arch) {
       options.arch = arch;
-    } else if (!options.arch.empty()) {
-      // the config names it
     } else if (llvm::Expected<CudaDriver &> cuda = CudaDriver::get(0)) {
       options.arch = archForComputeCapability(cuda->computeCapability());
     } else {
       llvm::consumeError(cuda.takeError()); // no GPU here: the default architecture
-      options.arch = defaultArch;
     }
+    if (config) // its choices, arch included, win
+      if (llvm::Error e = parseConfigOverrides(config, options))
+        return e;
     llvm::Expected<GeneratedKernel> kernel = gen(options);
     if (!kernel)
       return kernel.takeError();
     *out = makeHandle(std::move(*kernel), {}, {});
     return llvm::Error::success();
   });
+}
+
+/// compileWith on spec text (NULL is an error naming `what`).
+int compileText(const char *spec_text, const char *what, const char *arch, const char *config,
+                attn_kernel **out) {
+  if (!spec_text) {
+    if (out)
+      *out = nullptr;
+    return report(fail(llvm::Twine(what) + ": spec_text is NULL"));
+  }
+  return compileWith([&](const CodegenOptions &o) { return generate(spec_text, o, "<spec>"); },
+                     what, arch, out, config);
 }
 
 } // namespace
@@ -172,25 +179,11 @@ llvm::Expected<LaunchDesc> attn::rt::toLaunchDesc(const struct attn_launch &l) {
 extern "C" {
 
 ATTN_API int attn_compile(const char *spec_text, const char *arch, attn_kernel **out) {
-  if (!spec_text) {
-    if (out)
-      *out = nullptr;
-    return report(fail("attn_compile: spec_text is NULL"));
-  }
-  return compileWith(
-      [&](const CodegenOptions &o) { return generate(spec_text, o, "<spec>"); },
-      "attn_compile", arch, out);
+  return compileText(spec_text, "attn_compile", arch, nullptr, out);
 }
 
 ATTN_API int attn_compile_config(const char *spec_text, const char *config, attn_kernel **out) {
-  if (!spec_text) {
-    if (out)
-      *out = nullptr;
-    return report(fail("attn_compile_config: spec_text is NULL"));
-  }
-  return compileWith(
-      [&](const CodegenOptions &o) { return generate(spec_text, o, "<spec>"); },
-      "attn_compile_config", nullptr, out, config);
+  return compileText(spec_text, "attn_compile_config", nullptr, config, out);
 }
 
 ATTN_API int attn_compile_file(const char *path, const char *arch, attn_kernel **out) {

@@ -61,19 +61,16 @@ mlir::OwningOpRef<mlir::ModuleOp> attn::compileToTile(const llvm::SourceMgr &src
 }
 
 namespace {
-/// One build of the spec's kernel with `options`; `suffix` is added to its name.
-std::optional<GeneratedKernel> generateOne(const llvm::SourceMgr &srcMgr, mlir::MLIRContext &ctx,
-                                           const CodegenOptions &options, llvm::StringRef suffix) {
-  mlir::OwningOpRef<mlir::ModuleOp> module = compileToAttn(srcMgr, ctx);
-  if (!module)
-    return std::nullopt;
+/// One build of the attn module's kernel with `options`; `suffix` is added to its name.
+std::optional<GeneratedKernel> generateOne(mlir::ModuleOp module, const CodegenOptions &options,
+                                           llvm::StringRef suffix) {
   GeneratedKernel g;
   module->walk([&](KernelOp k) {
     g.signature = k.getSignature();
     if (!suffix.empty())
       k.setSymName((k.getSymName() + suffix).str());
   });
-  if (failed(lowerToTile(*module, options)))
+  if (failed(lowerToTile(module, options)))
     return std::nullopt;
   tile::KernelOp kernel;
   module->walk([&](tile::KernelOp k) { kernel = k; });
@@ -92,18 +89,22 @@ std::optional<GeneratedKernel> generateOne(const llvm::SourceMgr &srcMgr, mlir::
 std::optional<GeneratedKernel> attn::generateKernel(const llvm::SourceMgr &srcMgr,
                                                     mlir::MLIRContext &ctx,
                                                     const CodegenOptions &options) {
-  std::optional<GeneratedKernel> g = generateOne(srcMgr, ctx, options, "");
+  mlir::OwningOpRef<mlir::ModuleOp> module = compileToAttn(srcMgr, ctx);
+  if (!module)
+    return std::nullopt;
+  Signature sig;
+  module->walk([&](KernelOp k) { sig = k.getSignature(); });
+  // The decode build lowers a copy of the same attn module (the spec is read once).
+  std::optional<ConfigOverrides> d = decodeOverrides(sig, options);
+  mlir::OwningOpRef<mlir::ModuleOp> copy = d ? module->clone() : nullptr;
+  std::optional<GeneratedKernel> g = generateOne(*module, options, "");
   if (!g)
     return std::nullopt;
-  if (std::optional<ConfigOverrides> d = decodeOverrides(g->signature, options)) {
+  if (d) {
     CodegenOptions o = options;
     static_cast<ConfigOverrides &>(o) = *d;
     o.printIRAfterAll = false;
-    // The first build reported the spec's warnings; the second would repeat them.
-    mlir::ScopedDiagnosticHandler quiet(&ctx, [](mlir::Diagnostic &d) {
-      return mlir::success(d.getSeverity() != mlir::DiagnosticSeverity::Error);
-    });
-    std::optional<GeneratedKernel> decode = generateOne(srcMgr, ctx, o, "_decode");
+    std::optional<GeneratedKernel> decode = generateOne(*copy, o, "_decode");
     if (!decode)
       return std::nullopt;
     g->decode = std::make_shared<const GeneratedKernel>(std::move(*decode));
