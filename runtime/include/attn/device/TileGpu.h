@@ -250,18 +250,11 @@ ATTN_FN void copy_rows_async(u8 *dst, Src src) {
   constexpr int CH = ROWBYTES % 16 == 0 ? 16 : 8, PER_ROW = ROWBYTES / CH, TOTAL = NROWS * PER_ROW;
   constexpr int THREADS = C::WARPS * 32, ITERS = (TOTAL + THREADS - 1) / THREADS;
   static_assert(!SWIZZLED || CH == 16 || !C::WGMMA, "swizzled rows are whole 16-byte chunks");
-  // Every source row first, then the copies: a paged row's address reads the block table, and
-  // those reads overlap only while no copy (an asm with a memory clobber) stands between them.
-  const u8 *rows[ITERS];
-  ATTN_UNROLL for (int it = 0; it < ITERS; ++it) {
-    int i = it * THREADS + int(threadIdx.x);
-    rows[it] = TOTAL % THREADS == 0 || i < TOTAL ? src(i / PER_ROW) : nullptr;
-  }
   ATTN_UNROLL for (int it = 0; it < ITERS; ++it) {
     int i = it * THREADS + int(threadIdx.x);
     if (TOTAL % THREADS == 0 || i < TOTAL) {
       int r = i / PER_ROW, c = i % PER_ROW;
-      const u8 *p = rows[it];
+      const u8 *p = src(r);
       int off = SWIZZLED && CH == 16 ? Layout<C>::template chunk<NROWS, DST_STRIDE / 2>(r, c)
                                      : r * DST_STRIDE + c * CH;
       cp_async<CH>(dst + off, p ? p + c * CH : dst /*unused*/, p != nullptr);
