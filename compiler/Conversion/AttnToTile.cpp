@@ -190,11 +190,13 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
   // rows entering f16 tiles with their power-of-two factors) runs while K and V land.
   tile::StartQOp::create(b, loc);
   int64_t ahead = std::max<int64_t>(1, stages - 1); // tiles loading before the loop
+  Value firstActive;
   for (int64_t i = 0; i < ahead; ++i) {
     Value n0 = i == 0 ? lo : mlir::arith::AddIOp::create(b, loc, lo, cst(i * BN)).getResult();
-    Value active = i == 0 ? yes
-                          : mlir::arith::CmpIOp::create(b, loc, mlir::arith::CmpIPredicate::slt, n0, hi)
-                                .getResult();
+    // Only tiles the loop consumes: an empty range (a split's empty part) loads none.
+    Value active = mlir::arith::CmpIOp::create(b, loc, mlir::arith::CmpIPredicate::slt, n0, hi).getResult();
+    if (i == 0)
+      firstActive = active;
     load("k", n0, active);
     if (stages >= 2)
       load("v", n0, active);
@@ -203,8 +205,8 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
   auto loadQ = tile::LoadQOp::create(b, loc, qT, rescaleQ ? mlir::Type(rowsT) : mlir::Type(),
                                      b.getI64IntegerAttr(stages == 1 ? 1 : 2 * ahead));
   Value q = loadQ.getTile();
-  widen("k", lo, yes);
-  widen("v", lo, yes);
+  widen("k", lo, firstActive);
+  widen("v", lo, firstActive);
   auto fill = [&](mlir::Type t, float v) { return tile::FillOp::create(b, loc, t, b.getF32FloatAttr(v)).getResult(); };
   Value m0 = fill(rowsT, -INFINITY), l0 = fill(rowsT, 0.0f), acc0 = fill(accT, 0.0f);
 

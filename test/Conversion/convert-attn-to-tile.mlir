@@ -31,7 +31,9 @@
 // CHECK-NEXT:  %[[LO:.*]], %[[HI:.*]] = tile.kv_split %[[LO0]], %[[HI0]]
 // CHECK-NEXT:  %[[TRUE:.*]] = arith.constant true
 // CHECK-NEXT:  tile.start_q
-// CHECK-NEXT:  tile.load_async "k"[%[[LO]]] if %[[TRUE]]
+// Only tiles the loop consumes load: none for an empty range (a split's empty part).
+// CHECK-NEXT:  %[[HAS0:.*]] = arith.cmpi slt, %[[LO]], %[[HI]] : i32
+// CHECK-NEXT:  tile.load_async "k"[%[[LO]]] if %[[HAS0]]
 // CHECK-NEXT:  %[[Q:.*]] = tile.load_q pending 1 : memref<128x128xbf16, 3>
 // CHECK-NEXT:  %[[M0:.*]] = tile.fill 0xFF800000 : vector<128xf32>
 // CHECK-NEXT:  %[[L0:.*]] = tile.fill 0.000000e+00 : vector<128xf32>
@@ -84,10 +86,11 @@
 // during all of tile n; nothing waits between Q.K and P.V, where the warpgroups take turns.
 // STAGE2-LABEL: tile.kernel @causal
 // STAGE2-SAME:  config {arch = "sm_90a", block_m = 128 : i64, block_n = 128 : i64, heads_per_tile = 1 : i64, mma = "wgmma", pingpong = true, stages = 2 : i64, warps = 8 : i64}
-// STAGE2:       %[[TRUE:.*]] = arith.constant true
-// STAGE2-NEXT:  tile.start_q
-// STAGE2-NEXT:  tile.load_async "k"[%[[LO:.*]]] if %[[TRUE]]
-// STAGE2-NEXT:  tile.load_async "v"[%[[LO]]] if %[[TRUE]]
+// STAGE2:       %[[LO:.*]], %[[HI0:.*]] = tile.kv_split
+// STAGE2:       tile.start_q
+// STAGE2-NEXT:  %[[HAS0:.*]] = arith.cmpi slt, %[[LO]], %[[HI0]] : i32
+// STAGE2-NEXT:  tile.load_async "k"[%[[LO]]] if %[[HAS0]]
+// STAGE2-NEXT:  tile.load_async "v"[%[[LO]]] if %[[HAS0]]
 // STAGE2-NEXT:  %[[Q:.*]] = tile.load_q pending 2 : memref<128x128xbf16, 3>
 // STAGE2:       scf.for %[[N0:[^ ]*]] = %[[LO]] to %[[HI:[^ ]*]] step
 // STAGE2-NEXT:    %[[NEXT:.*]] = arith.addi %[[N0]], %{{.*}} : i32
@@ -121,8 +124,9 @@
 // STAGE3-SAME:  pingpong = true, stages = 3
 // STAGE3:       %[[LO:.*]], %[[HI:.*]] = tile.kv_split
 // STAGE3:       tile.start_q
-// STAGE3-NEXT:  tile.load_async "k"[%[[LO]]] if %[[TRUE:.*]]
-// STAGE3-NEXT:  tile.load_async "v"[%[[LO]]] if %[[TRUE]]
+// STAGE3-NEXT:  %[[HAS0:.*]] = arith.cmpi slt, %[[LO]], %[[HI]] : i32
+// STAGE3-NEXT:  tile.load_async "k"[%[[LO]]] if %[[HAS0]]
+// STAGE3-NEXT:  tile.load_async "v"[%[[LO]]] if %[[HAS0]]
 // STAGE3-NEXT:  %[[BN:.*]] = arith.constant 128 : i32
 // STAGE3-NEXT:  %[[N1:.*]] = arith.addi %[[LO]], %[[BN]] : i32
 // STAGE3-NEXT:  %[[HAS1:.*]] = arith.cmpi slt, %[[N1]], %[[HI]] : i32
@@ -285,11 +289,12 @@ attn.kernel @per_token attributes {k = #attn.tensor<f8E4M3FN, 64, per_token_head
 // STAGE2-LABEL: tile.kernel @fp8_out_lse
 // STAGE2-SAME:  pingpong = true
 // STAGE2:       tile.start_q
-// STAGE2-NEXT:  tile.load_async "k"[%[[LO:.*]]] if %[[TRUE:.*]]
-// STAGE2-NEXT:  tile.load_async "v"[%[[LO]]] if %[[TRUE]]
+// STAGE2-NEXT:  %[[HAS0:.*]] = arith.cmpi slt
+// STAGE2-NEXT:  tile.load_async "k"[%[[LO:.*]]] if %[[HAS0]]
+// STAGE2-NEXT:  tile.load_async "v"[%[[LO]]] if %[[HAS0]]
 // STAGE2-NEXT:  tile.load_q pending 2
-// STAGE2-NEXT:  tile.widen "k"[%[[LO]]] if %[[TRUE]]
-// STAGE2-NEXT:  tile.widen "v"[%[[LO]]] if %[[TRUE]]
+// STAGE2-NEXT:  tile.widen "k"[%[[LO]]] if %[[HAS0]]
+// STAGE2-NEXT:  tile.widen "v"[%[[LO]]] if %[[HAS0]]
 // STAGE2:       scf.for %[[N0:[^ ]*]] =
 // STAGE2:         tile.wait "k"[%[[N0]]] pending 1 {widened}
 // STAGE2-NEXT:    tile.wait "v"[%[[N0]]] pending 0 {widened}

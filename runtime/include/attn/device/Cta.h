@@ -31,6 +31,36 @@ inline thread_local BlockIndex tl_block = {0, 0, 0};
 inline BlockIndex block_index() { return tl_block; }
 #endif
 
+/// Where a CTA's keys live in k or v (elements of ES bytes), the per-CTA parts of the address
+/// computed once: at(n0, base, r0, last) is the address of key n0 + base + r0, or for a key past
+/// `last` (the sequence's last key, >= 0) some address in the sequence, which the caller does
+/// not copy; so the block-table reads need no test and those shared by rows are read once. The
+/// KV loop's tiles start at multiples of BN (the conversion rounds the loop's bounds to whole
+/// tiles); base is a multiple of STEP, a constant once the loads are unrolled, and
+/// 0 <= r0 < STEP (CopyRows). So when pages hold whole multiples of STEP rows and a tile whole
+/// pages, base alone says which page of the tile and which row of it: no division. Unpaged, a
+/// key's address is linear in it.
+template <class C, int ES, int STEP> struct KvRows {
+  static constexpr int kPage = C::PAGE > 0 ? C::PAGE : 1;
+  const u8 *head;        ///< the CTA's KV head (not paged: at its sequence's first key)
+  const int *table;      ///< paged: the sequence's block-table row
+  long long page_bytes;  ///< paged: from one block to the next
+  long long row_bytes;   ///< from one key to the next (in a page)
+  ATTN_FN const u8 *at(int n0, int base, int r0, int last) const {
+    if (C::PAGE > 0) {
+      unsigned lastPage = unsigned(last) / kPage;
+      if constexpr (C::BN % kPage == 0 && kPage % STEP == 0) {
+        unsigned page = unsigned(n0) / kPage + unsigned(base) / kPage;
+        return head + table[page < lastPage ? page : lastPage] * page_bytes +
+               (unsigned(base) % kPage) * row_bytes + r0 * row_bytes;
+      }
+      unsigned kv = unsigned(n0 + base + r0), page = kv / kPage;
+      return head + table[page < lastPage ? page : lastPage] * page_bytes + (kv % kPage) * row_bytes;
+    }
+    return head + (long long)(n0 + r0) * row_bytes + base * row_bytes;
+  }
+};
+
 template <class C> struct Cta {
   static constexpr int kPage = C::PAGE > 0 ? C::PAGE : 1; ///< tokens per page (1 when not paged)
   static constexpr int kPositions = C::BM / C::HPT; ///< query positions per tile
@@ -101,15 +131,13 @@ template <class C> struct Cta {
     long long tok = C::RAGGED ? q_row0 + p : p;
     return (C::RAGGED ? 0 : (long long)b * t.stride[0]) + tok * t.stride[1] + h * t.stride[2];
   }
-  /// Element offset of key kv of this CTA's KV head in k or v.
-  ATTN_FN long long kv_offset(const TensorArg &t, int kv) const {
-    if (C::PAGE > 0) {
-      int block = a.block_table[(long long)b * a.block_table_stride + kv / kPage];
-      return block * t.stride[0] + (kv % kPage) * t.stride[1] + hkv * t.stride[2];
-    }
-    if (C::RAGGED)
-      return (kv_row0 + kv) * t.stride[1] + hkv * t.stride[2];
-    return (long long)b * t.stride[0] + kv * t.stride[1] + hkv * t.stride[2];
+  /// The addresses of this CTA's keys in k or v (dense [B, S, H, D], packed [T, H, D] or paged
+  /// [blocks, P, H, D] with the block table).
+  template <int ES, int STEP> ATTN_FN KvRows<C, ES, STEP> kv_rows(const TensorArg &t) const {
+    long long first = C::PAGE > 0 ? 0 : C::RAGGED ? kv_row0 * t.stride[1] : (long long)b * t.stride[0];
+    const int *table = C::PAGE > 0 ? a.block_table + (long long)b * a.block_table_stride : nullptr;
+    return {static_cast<const u8 *>(t.data) + (first + hkv * t.stride[2]) * ES, table, t.stride[0] * ES,
+            t.stride[1] * ES};
   }
   /// Row of the packed [T, H] layouts (lse, per_token_head q scales) of query position p.
   ATTN_FN long long q_token(int p) const { return q_row0 + p; }

@@ -24,6 +24,15 @@ template <class T> struct IsFP8 { static constexpr bool value = false; };
 template <> struct IsFP8<e4m3> { static constexpr bool value = true; };
 template <> struct IsFP8<e5m2> { static constexpr bool value = true; };
 
+/// The rows one pass of a CTA's threads copies (the GPU's copy_rows_async; the host's
+/// loads split rows the same way): each thread
+/// copies row base + r0 of every STEP rows, base a multiple of STEP and 0 <= r0 < STEP.
+template <class C, int ROWBYTES> struct CopyRows {
+  static constexpr int CH = ROWBYTES % 16 == 0 ? 16 : 8, PER_ROW = ROWBYTES / CH;
+  static constexpr int THREADS = C::WARPS * 32;
+  static constexpr int STEP = THREADS % PER_ROW == 0 ? THREADS / PER_ROW : 1;
+};
+
 template <class C> struct Layout {
   static constexpr int DQKP = (C::DQK + 15) / 16 * 16; ///< q/k head dim padded to the MMA's k
   static constexpr int DVP = (C::DV + 15) / 16 * 16;   ///< v head dim padded to 16 columns

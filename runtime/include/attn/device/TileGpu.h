@@ -242,22 +242,31 @@ template <class C> struct Smem {
 template <class C> ATTN_FN int stage_of(int n0) { return (n0 / C::BN) % C::STAGES; }
 template <class C> ATTN_FN int raw_slot_of(int n0) { return (n0 / C::BN) % Layout<C>::RAW_SLOTS; }
 
-/// Issues cp.async copies of NROWS rows of ROWBYTES bytes; row r comes from src(r), or is
-/// zero-filled when src(r) is null. SWIZZLED: into the MMA tile of Layout<C>::chunk (ROWS rows
-/// of STRIDE elements), else into plain rows DST_STRIDE bytes apart (the fp8 staging buffers).
+/// Issues cp.async copies of NROWS rows of ROWBYTES bytes; row r = base + r0 (CopyRows) comes
+/// from src(base, r0), or is zero-filled when that is null. SWIZZLED: into the MMA tile of
+/// Layout<C>::chunk (ROWS rows of STRIDE elements), else into plain rows DST_STRIDE bytes apart
+/// (the fp8 staging buffers).
 template <class C, int NROWS, int ROWBYTES, bool SWIZZLED, int DST_STRIDE, class Src>
 ATTN_FN void copy_rows_async(u8 *dst, Src src) {
-  constexpr int CH = ROWBYTES % 16 == 0 ? 16 : 8, PER_ROW = ROWBYTES / CH, TOTAL = NROWS * PER_ROW;
-  constexpr int THREADS = C::WARPS * 32, ITERS = (TOTAL + THREADS - 1) / THREADS;
+  using R = CopyRows<C, ROWBYTES>;
+  constexpr int CH = R::CH, PER_ROW = R::PER_ROW, TOTAL = NROWS * PER_ROW;
+  constexpr int THREADS = R::THREADS, ITERS = (TOTAL + THREADS - 1) / THREADS;
   static_assert(!SWIZZLED || CH == 16 || !C::WGMMA, "swizzled rows are whole 16-byte chunks");
+  // Every source first: the copies' asm would make the compiler read again what src reads
+  // (block-table entries shared by several rows) after each copy.
+  const u8 *p[ITERS];
+  const int r0 = R::STEP > 1 ? int(threadIdx.x) / PER_ROW : 0;
+  ATTN_UNROLL for (int it = 0; it < ITERS; ++it) {
+    int i = it * THREADS + int(threadIdx.x);
+    p[it] = TOTAL % THREADS == 0 || i < TOTAL ? src(R::STEP > 1 ? it * R::STEP : i / PER_ROW, r0) : nullptr;
+  }
   ATTN_UNROLL for (int it = 0; it < ITERS; ++it) {
     int i = it * THREADS + int(threadIdx.x);
     if (TOTAL % THREADS == 0 || i < TOTAL) {
-      int r = i / PER_ROW, c = i % PER_ROW;
-      const u8 *p = src(r);
+      int r = i / PER_ROW, c = R::STEP > 1 ? int(threadIdx.x) % PER_ROW : i % PER_ROW;
       int off = SWIZZLED && CH == 16 ? Layout<C>::template chunk<NROWS, DST_STRIDE / 2>(r, c)
                                      : r * DST_STRIDE + c * CH;
-      cp_async<CH>(dst + off, p ? p + c * CH : dst /*unused*/, p != nullptr);
+      cp_async<CH>(dst + off, p[it] ? p[it] + c * CH : dst /*unused*/, p[it] != nullptr);
     }
   }
 }
@@ -365,7 +374,8 @@ template <class C> ATTN_FN Smem<C> smem_init(u8 *base) {
 /// Starts loading the query tile (rows past the sequence are zeros): one group of copies.
 template <class C> ATTN_FN void start_q(const Cta<C> &cta, const Smem<C> &sm) {
   const u8 *q = static_cast<const u8 *>(cta.a.q.data);
-  QLoader<C>::start(sm, sm.q(), [&](int r) -> const u8 * {
+  QLoader<C>::start(sm, sm.q(), [&](int base, int r0) -> const u8 * {
+    int r = base + r0;
     return cta.row_valid(r) ? q + cta.q_offset(cta.a.q, cta.row_pos(r), cta.row_head(r)) * sizeof(typename C::QT) : nullptr;
   });
   cp_async_commit();
@@ -419,13 +429,18 @@ template <int PENDING, class C> ATTN_FN const u16 *load_q(const Cta<C> &cta, con
 
 /// Starts loading keys [n0, n0 + BN) of k (which = 0) or v (which = 1) into their stage's
 /// buffer when `active` (keys past the sequence are zeros); closes a group of copies either way.
+/// A tile that starts past the sequence is not loaded: no loop consumes it (the KV loop ends at
+/// the sequence's end; only a prologue's load for an empty range can start there).
 template <class C, int WHICH> ATTN_FN void load_kv_async(const Cta<C> &cta, const Smem<C> &sm, int n0, bool active) {
-  if (active) {
+  if (active && n0 < cta.kv_len) {
+    constexpr int ES = WHICH == 0 ? sizeof(typename C::KT) : sizeof(typename C::VT);
+    constexpr int STEP = CopyRows<C, (WHICH == 0 ? C::DQK : C::DV) * ES>::STEP;
     const TensorArg &t = WHICH == 0 ? cta.a.k : cta.a.v;
-    const u8 *base = static_cast<const u8 *>(t.data);
-    auto src = [&](int r) -> const u8 * {
-      int kv = n0 + r;
-      return kv < cta.kv_len ? base + cta.kv_offset(t, kv) * (WHICH == 0 ? sizeof(typename C::KT) : sizeof(typename C::VT)) : nullptr;
+    const auto rows = cta.template kv_rows<ES, STEP>(t);
+    const int left = cta.kv_len - n0; // keys of the tile in the sequence
+    auto src = [&](int base, int r0) -> const u8 * {
+      const u8 *p = rows.at(n0, base, r0, cta.kv_len - 1);
+      return base + r0 < left ? p : nullptr;
     };
     if constexpr (WHICH == 0)
       KLoader<C>::start(sm, sm.k(stage_of<C>(n0)), src, raw_slot_of<C>(n0));

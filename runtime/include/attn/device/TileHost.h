@@ -14,6 +14,7 @@
 #include "Cta.h"
 #include "Layout.h"
 
+#include <cassert>
 #include <type_traits>
 #include <vector>
 
@@ -111,11 +112,12 @@ template <class C, int WHICH> inline void load_kv_async(const Cta<C> &cta, Smem<
   if (!active)
     return;
   using T = typename std::conditional<WHICH == 0, typename C::KT, typename C::VT>::type;
+  constexpr int STEP = CopyRows<C, (WHICH == 0 ? C::DQK : C::DV) * int(sizeof(T))>::STEP;
   const TensorArg &t = WHICH == 0 ? cta.a.k : cta.a.v;
-  const u8 *base = static_cast<const u8 *>(t.data);
+  assert(n0 % C::BN == 0 && "the KV loop's tiles start at multiples of BN (KvRows)");
+  const auto rows = cta.template kv_rows<sizeof(T), STEP>(t);
   for (int r = 0; r < C::BN; ++r) {
-    int kv = n0 + r;
-    const u8 *p = kv < cta.kv_len ? base + cta.kv_offset(t, kv) * sizeof(T) : nullptr;
+    const u8 *p = n0 + r < cta.kv_len ? rows.at(n0, r - r % STEP, r % STEP, cta.kv_len - 1) : nullptr;
     if constexpr (WHICH == 0)
       read_row<C, T, C::DQK>(sm->k[stage_of<C>(n0)][r], p);
     else
