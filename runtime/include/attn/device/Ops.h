@@ -191,36 +191,64 @@ template <class C> ATTN_FN void store_lse(const Cta<C> &cta, Rows<C> m, const Ro
 /// The merge of a split launch: query row (token t, head h) = t * Hq + h of out and lse from
 /// the parts' partials, each weighted by exp2(its m + log2 l - the largest); parts with no
 /// unmasked key (-inf) weigh nothing, and a row with none at all gets out = 0, lse = -inf.
-/// kMergeRows rows per block, one per warp on the GPU (its lanes over the head dim).
+/// kMergeRows rows per block, one per warp on the GPU: its lanes read the parts' lse values
+/// (a part each) and keep the weights in shared memory, then sum the partials over the head
+/// dim, so that the loads of all parts are in flight at once.
 template <class C> ATTN_FN void merge_splits(const Args &a) {
   typedef typename C::OT OT;
   const long long rows = a.tokens_q * a.heads_q;
 #ifdef ATTN_GPU
   const int lane = threadIdx.x % 32, lanes = 32, first = threadIdx.x / 32, count = 1;
+  __shared__ float weights[kMergeRows][kMaxSplits];
+  float *w = weights[first];
+  auto all_max = [](float x) {
+    for (int o = 16; o > 0; o /= 2) {
+      float y = __shfl_xor_sync(0xffffffffu, x, o);
+      x = y > x ? y : x;
+    }
+    return x;
+  };
+  auto all_sum = [](float x) {
+    for (int o = 16; o > 0; o /= 2) x += __shfl_xor_sync(0xffffffffu, x, o);
+    return x;
+  };
 #else
   const int lane = 0, lanes = 1, first = 0, count = kMergeRows;
+  float w[kMaxSplits];
+  auto all_max = [](float x) { return x; };
+  auto all_sum = [](float x) { return x; };
 #endif
+  const int splits = a.splits;
   for (int i = first; i < first + count; ++i) {
     const long long row = (long long)block_index().x * kMergeRows + i;
     if (row >= rows)
       return;
     float mx = neg_inf();
-    for (int s = 0; s < a.splits; ++s)
+    for (int s = lane; s < splits; s += lanes)
       mx = a.part_lse[s * rows + row] > mx ? a.part_lse[s * rows + row] : mx;
+    mx = all_max(mx);
     const float m0 = mx == neg_inf() ? 0.0f : mx;
     float sum = 0.0f;
-    for (int s = 0; s < a.splits; ++s)
-      sum += fexp2(a.part_lse[s * rows + row] - m0);
+    for (int s = lane; s < splits; s += lanes) {
+      w[s] = fexp2(a.part_lse[s * rows + row] - m0);
+      sum += w[s];
+    }
+    sum = all_sum(sum);
+#ifdef ATTN_GPU
+    __syncwarp();
+#endif
     const long long t = row / a.heads_q;
     const int h = int(row % a.heads_q);
     const long long tok = C::RAGGED ? t : t % a.seqlen_q;
     OT *out = static_cast<OT *>(const_cast<void *>(a.out.data)) +
               (C::RAGGED ? 0 : t / a.seqlen_q * a.out.stride[0]) + tok * a.out.stride[1] + h * a.out.stride[2];
     const float inv = sum > 0.0f ? 1.0f / sum : 0.0f;
+    const float *part = a.part_out + row * C::DV;
+    const long long partStride = rows * C::DV;
     for (int d = lane; d < C::DV; d += lanes) {
       float o = 0.0f;
-      for (int s = 0; s < a.splits; ++s)
-        o += fexp2(a.part_lse[s * rows + row] - m0) * a.part_out[(s * rows + row) * C::DV + d];
+      for (int s = 0; s < splits; ++s)
+        o += w[s] * part[s * partStride + d];
       out[d] = narrow<OT>(o * inv);
     }
     if (a.lse && lane == 0)
