@@ -90,8 +90,11 @@ std::optional<ConfigOverrides> attn::decodeOverrides(const Signature &sig, const
   if (overridden || sig.batch != BatchLayout::Ragged || !c.pingpong ||
       std::max(sig.q.headDim, sig.v.headDim) > 128)
     return std::nullopt;
+  // Three 64-key stages still fit two CTAs per SM at head dim 128 (2 x 113 KB); fp8 tiles
+  // add their staging buffers, so they keep two.
   ConfigOverrides d = o;
-  d.blockM = 64, d.blockN = 64, d.warps = 4, d.stages = 2, d.pingpong = false;
+  d.blockM = 64, d.blockN = 64, d.warps = 4, d.pingpong = false;
+  d.stages = isFP8(sig.k.dtype) || isFP8(sig.v.dtype) ? 2 : 3;
   return d;
 }
 

@@ -218,9 +218,19 @@ TEST(Launch, DecodeBuildOnlyForRaggedKernelsOnThePingPongTile) {
   EXPECT_EQ(c.blockM, 64);
   EXPECT_EQ(c.blockN, 64);
   EXPECT_EQ(c.warps, 4);
+  EXPECT_EQ(c.stages, 3);
   EXPECT_FALSE(c.pingpong);
   EXPECT_EQ(c.mma, "wgmma");
   EXPECT_EQ(checkConfig(c, ragged(128)), "");
+  // Two CTAs per SM of the H100/H200's 228 KB (1 KB of it reserved per CTA).
+  EXPECT_LE(2 * (sharedBytes(c, ragged(128)) + 1024), 228 * 1024);
+  Signature fp8 = ragged(128);
+  fp8.k.dtype = fp8.v.dtype = DType::F8E4M3;
+  std::optional<ConfigOverrides> d8 = decodeOverrides(fp8, sm90);
+  ASSERT_TRUE(d8);
+  KernelConfig c8 = selectConfig(fp8, *d8);
+  EXPECT_EQ(c8.stages, 2);
+  EXPECT_LE(2 * (sharedBytes(c8, fp8) + 1024), 228 * 1024);
   EXPECT_FALSE(decodeOverrides(bf16Signature(128), sm90)); // dense
   EXPECT_FALSE(decodeOverrides(ragged(64), sm90));         // no ping-pong at d = 64
   EXPECT_FALSE(decodeOverrides(ragged(256), sm90));        // O would take 128 registers
