@@ -94,7 +94,8 @@ RandomProblem attn::ref::makeRandomProblem(const Signature &sig, const ProblemSh
     p.cuSeqlensKV = {0};
     for (int64_t b = 0; b < B; ++b) {
       kvLen[b] = kvDist(rng.rng);
-      qLen[b] = std::min(shape.sq, kvLen[b]);
+      int64_t want = shape.qLens.empty() ? shape.sq : shape.qLens[size_t(b) % shape.qLens.size()];
+      qLen[b] = std::min(want, kvLen[b]);
       p.cuSeqlensQ.push_back(int32_t(p.cuSeqlensQ.back() + qLen[b]));
       p.cuSeqlensKV.push_back(int32_t(p.cuSeqlensKV.back() + kvLen[b]));
     }

@@ -9,6 +9,9 @@ namespace attn::ref {
 /// Batch, heads and lengths of a problem (`b=2,hq=8,hkv=2,sq=300,skv=300`).
 struct ProblemShape {
   int64_t b = 1, hq = 1, hkv = 1, sq = 1, skv = 1;
+  /// Ragged batches: sequence i's queries are qLens[i % size] instead of sq (a mixed batch of
+  /// prefill chunks and decode steps), still at most its keys.
+  std::vector<int64_t> qLens = {};
 };
 llvm::Expected<ProblemShape> parseShape(llvm::StringRef text);
 

@@ -25,6 +25,25 @@ constexpr int CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK = 0;
 constexpr int CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
 constexpr int CU_POINTER_ATTRIBUTE_MEMORY_TYPE = 2;
 constexpr int CU_POINTER_ATTRIBUTE_DEVICE_ORDINAL = 9;
+constexpr int CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION = 6;
+
+/// cuda.h's CUlaunchAttribute and CUlaunchConfig (CUDA 12+), for cuLaunchKernelEx.
+struct LaunchAttribute {
+  int id;
+  char pad[4];
+  union {
+    char pad[64];
+    int programmaticStreamSerializationAllowed;
+  } value;
+};
+static_assert(sizeof(LaunchAttribute) == 72, "CUlaunchAttribute's layout");
+struct LaunchConfig {
+  unsigned gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY, blockDimZ, sharedMemBytes;
+  CUstream hStream;
+  LaunchAttribute *attrs;
+  unsigned numAttrs;
+};
+static_assert(sizeof(LaunchConfig) == 56, "CUlaunchConfig's layout");
 } // namespace
 
 struct CudaDriver::Fns {
@@ -45,6 +64,7 @@ struct CudaDriver::Fns {
   CUresult (*occupancyMaxActiveBlocksPerMultiprocessor)(int *, CUfunction, int, size_t);
   CUresult (*launchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned,
                            unsigned, unsigned, CUstream, void **, void **);
+  CUresult (*launchKernelEx)(const LaunchConfig *, CUfunction, void **, void **);
   CUresult (*memAlloc)(CUdeviceptr *, size_t);
   CUresult (*memFree)(CUdeviceptr);
   CUresult (*memAllocAsync)(CUdeviceptr *, size_t, CUstream);
@@ -88,6 +108,7 @@ llvm::Error CudaDriver::init(int ordinal) {
   bind(fns->occupancyMaxActiveBlocksPerMultiprocessor,
        "cuOccupancyMaxActiveBlocksPerMultiprocessor");
   bind(fns->launchKernel, "cuLaunchKernel");
+  bind(fns->launchKernelEx, "cuLaunchKernelEx");
   bind(fns->memAlloc, "cuMemAlloc_v2");
   bind(fns->memFree, "cuMemFree_v2");
   bind(fns->memAllocAsync, "cuMemAllocAsync");
@@ -192,9 +213,15 @@ llvm::Expected<int> CudaDriver::blocksPerMultiprocessor(CUfunction f, int thread
 }
 
 llvm::Error CudaDriver::launch(CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
-                               unsigned shared, CUstream stream, void **args) const {
-  return check(fns->launchKernel(f, gx, gy, gz, bx, 1, 1, shared, stream, args, nullptr),
-               "cuLaunchKernel");
+                               unsigned shared, CUstream stream, void **args, bool overlap) const {
+  if (!overlap)
+    return check(fns->launchKernel(f, gx, gy, gz, bx, 1, 1, shared, stream, args, nullptr),
+                 "cuLaunchKernel");
+  LaunchAttribute serialization{};
+  serialization.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+  serialization.value.programmaticStreamSerializationAllowed = 1;
+  LaunchConfig config{gx, gy, gz, bx, 1, 1, shared, stream, &serialization, 1};
+  return check(fns->launchKernelEx(&config, f, args, nullptr), "cuLaunchKernelEx");
 }
 
 llvm::Error CudaDriver::synchronize() const {

@@ -47,8 +47,12 @@ public:
   llvm::Expected<int> maxThreadsPerBlock(CUfunction f) const;
   /// How many blocks of `f` one SM runs at once with these threads and dynamic shared memory.
   llvm::Expected<int> blocksPerMultiprocessor(CUfunction f, int threads, size_t sharedBytes) const;
+  /// `overlap`: with programmatic stream serialization (cuLaunchKernelEx), so the kernel may
+  /// start while the one before it on the stream runs its last wave (once all of its CTAs have
+  /// executed griddepcontrol.launch_dependents).
   llvm::Error launch(CUfunction f, unsigned gridX, unsigned gridY, unsigned gridZ,
-                     unsigned blockX, unsigned sharedBytes, CUstream stream, void **args) const;
+                     unsigned blockX, unsigned sharedBytes, CUstream stream, void **args,
+                     bool overlap = false) const;
   llvm::Error synchronize() const;
   llvm::Error synchronize(CUstream stream) const;
 

@@ -279,11 +279,14 @@ llvm::Error HostKernel::launch(const LaunchDesc &desc) const {
   llvm::Expected<dev::Args> args = toArgs(kernel, desc);
   if (!args)
     return args.takeError();
-  if (&shapeFor(kernel, *args) == kernel.decode.get()) {
+  std::optional<MixedLaunch> mixed = mixedLaunch(kernel, *args);
+  if (mixed || &shapeFor(kernel, *args) == kernel.decode.get()) {
     llvm::Expected<const HostKernel &> d = decodeKernel();
     if (!d)
       return d.takeError();
-    d->runValidated(*args);
+    if (mixed)
+      runValidated(mixed->longs);
+    d->runValidated(mixed ? mixed->shorts : *args);
   } else {
     runValidated(*args);
   }

@@ -167,8 +167,8 @@ llvm::Expected<Kernel::Loaded> Kernel::functionsOn(int device) const {
   return *l;
 }
 
-llvm::Error Kernel::launch(const dev::Args &args, LaunchGrid grid, int device,
-                           CUstream stream) const {
+llvm::Error Kernel::launch(const dev::Args &args, LaunchGrid grid, int device, CUstream stream,
+                           bool overlap) const {
   if (grid.x == 0 || grid.y == 0 || grid.z == 0)
     return llvm::Error::success(); // no rows: nothing to compute
   llvm::Expected<Loaded> f = functionsOn(device);
@@ -179,7 +179,7 @@ llvm::Error Kernel::launch(const dev::Args &args, LaunchGrid grid, int device,
     return cuda.takeError();
   void *params[] = {const_cast<dev::Args *>(&args)};
   if (llvm::Error e = cuda->launch(f->function, grid.x, grid.y, grid.z, unsigned(kernel.threads),
-                                   unsigned(kernel.sharedBytes), stream, params))
+                                   unsigned(kernel.sharedBytes), stream, params, overlap))
     return e;
   if (args.splits <= 1)
     return llvm::Error::success();
@@ -195,16 +195,20 @@ llvm::Error Kernel::launch(const LaunchDesc &desc, CUstream stream) const {
   llvm::Expected<dev::Args> args = toArgs(kernel, desc, stream);
   if (!args)
     return args.takeError();
-  if (&shapeFor(kernel, *args) == kernel.decode.get()) {
+  std::optional<MixedLaunch> mixed = mixedLaunch(kernel, *args);
+  if (mixed || &shapeFor(kernel, *args) == kernel.decode.get()) {
     llvm::Expected<const Kernel &> d = decodeKernel();
     if (!d)
       return d.takeError();
+    if (mixed)
+      return d->launchValidated(mixed->shorts, desc.q.device, stream, Part{*this, mixed->longs});
     return d->launchValidated(*args, desc.q.device, stream);
   }
   return launchValidated(*args, desc.q.device, stream);
 }
 
-llvm::Error Kernel::launchValidated(dev::Args args, int device, CUstream stream) const {
+llvm::Error Kernel::launchValidated(dev::Args args, int device, CUstream stream,
+                                    std::optional<Part> before) const {
   llvm::Expected<CudaDriver &> cuda = CudaDriver::get(device);
   if (!cuda)
     return cuda.takeError();
@@ -213,14 +217,22 @@ llvm::Error Kernel::launchValidated(dev::Args args, int device, CUstream stream)
     return f.takeError();
   chooseSplits(kernel, args, cuda->multiprocessors() * f->blocksPerSM);
   SplitWorkspace w = splitWorkspace(kernel, args);
-  if (w.bytes() == 0)
-    return launch(args, gridOf(kernel, args), device, stream);
-  llvm::Expected<CUdeviceptr> base = cuda->allocAsync(size_t(w.bytes()), stream);
-  if (!base)
-    return fail(llvm::formatv("kernel '{0}': the {1} bytes of a launch split {2} ways: {3}",
-                              kernel.name, w.bytes(), args.splits,
-                              llvm::toString(base.takeError())));
-  w.assign(args, reinterpret_cast<void *>(*base));
-  llvm::Error e = launch(args, gridOf(kernel, args), device, stream);
-  return llvm::joinErrors(std::move(e), cuda->freeAsync(*base, stream));
+  std::optional<CUdeviceptr> base;
+  if (w.bytes() > 0) {
+    llvm::Expected<CUdeviceptr> p = cuda->allocAsync(size_t(w.bytes()), stream);
+    if (!p)
+      return fail(llvm::formatv("kernel '{0}': the {1} bytes of a launch split {2} ways: {3}",
+                                kernel.name, w.bytes(), args.splits,
+                                llvm::toString(p.takeError())));
+    base = *p;
+    w.assign(args, reinterpret_cast<void *>(*base));
+  }
+  llvm::Error e = llvm::Error::success();
+  if (before)
+    e = before->on.launch(before->args, gridOf(before->on.kernel, before->args), device, stream);
+  if (!e)
+    e = launch(args, gridOf(kernel, args), device, stream, /*overlap=*/before.has_value());
+  if (base)
+    e = llvm::joinErrors(std::move(e), cuda->freeAsync(*base, stream));
+  return e;
 }

@@ -53,12 +53,14 @@ public:
 
   /// Validates `desc` (tensors on one CUDA device; metadata read back on `stream` unless
   /// desc.checkDeviceMetadata is off) and launches on `stream` over the launch grid, with the
-  /// decode build where shapeFor picks it. A split launch takes its partials from the
-  /// stream-ordered allocator and merges them.
+  /// decode build where shapeFor picks it, or in two parts where mixedLaunch splits it. A split
+  /// launch takes its partials from the stream-ordered allocator and merges them.
   llvm::Error launch(const LaunchDesc &desc, CUstream stream) const;
   /// Launches with Args already made, on CUDA device `device`; then, when args.splits > 1,
-  /// the merge of args' partials.
-  llvm::Error launch(const dev::Args &args, LaunchGrid grid, int device, CUstream stream) const;
+  /// the merge of args' partials. `overlap`: the kernel may start while the one queued before
+  /// it on the stream finishes (programmatic stream serialization; see allow_next_launch).
+  llvm::Error launch(const dev::Args &args, LaunchGrid grid, int device, CUstream stream,
+                     bool overlap = false) const;
 
 private:
   Kernel(GeneratedKernel kernel, std::string target,
@@ -71,8 +73,15 @@ private:
   };
   /// The kernel's functions on `device`, loaded and configured on first use.
   llvm::Expected<Loaded> functionsOn(int device) const;
-  /// Splits (when chosen) and launches validated Args on `device`.
-  llvm::Error launchValidated(dev::Args args, int device, CUstream stream) const;
+  /// Splits (when chosen) and launches validated Args on `device`. `before` (a mixed batch's
+  /// long part, on its build): launched first, right before this launch, which overlaps its
+  /// last wave (so the workspace is allocated before both).
+  struct Part {
+    const Kernel &on;
+    const dev::Args &args;
+  };
+  llvm::Error launchValidated(dev::Args args, int device, CUstream stream,
+                              std::optional<Part> before = std::nullopt) const;
 
   GeneratedKernel kernel;
   std::string target;

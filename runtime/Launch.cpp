@@ -741,7 +741,6 @@ llvm::Expected<dev::Args> Checker::run() {
   a.heads_kv = int(Hkv);
   a.seqlen_q = int(maxQ);
   a.seqlen_kv = int(maxKV);
-  a.tokens_q = ragged ? Tq : B * Sq;
   a.splits = d.splits.value_or(0);
   for (size_t i = 0; i < sig.params.size(); ++i) {
     const TensorDesc &t = d.params.at(sig.params[i].name);
@@ -795,6 +794,19 @@ const GeneratedKernel &attn::rt::shapeFor(const GeneratedKernel &kernel, const d
   return fits ? *d : kernel;
 }
 
+std::optional<MixedLaunch> attn::rt::mixedLaunch(const GeneratedKernel &kernel, const dev::Args &args) {
+  const GeneratedKernel *d = kernel.decode.get();
+  if (!d || args.splits > 0 || &shapeFor(kernel, args) == d)
+    return std::nullopt;
+  int positions = int(d->config.blockM / d->config.headsPerTile);
+  MixedLaunch m{args, args};
+  m.longs.seq_class = dev::kLongSeqs;
+  m.longs.splits = 1;
+  m.shorts.seq_class = dev::kShortSeqs;
+  m.longs.class_q = m.shorts.class_q = m.shorts.seqlen_q = positions;
+  return m;
+}
+
 void attn::rt::chooseSplits(const GeneratedKernel &kernel, dev::Args &args, int slots) {
   if (args.splits > 0)
     return;
@@ -818,7 +830,7 @@ LaunchGrid attn::rt::gridOf(const GeneratedKernel &kernel, const dev::Args &args
 SplitWorkspace attn::rt::splitWorkspace(const GeneratedKernel &kernel, const dev::Args &args) {
   SplitWorkspace w;
   if (args.splits > 1) {
-    w.lseFloats = int64_t(args.splits) * args.tokens_q * args.heads_q;
+    w.lseFloats = int64_t(args.splits) * args.batch * args.seqlen_q * args.heads_q;
     w.outFloats = w.lseFloats * kernel.signature.v.headDim;
   }
   return w;
@@ -831,6 +843,7 @@ void SplitWorkspace::assign(dev::Args &args, void *base) const {
 
 LaunchGrid attn::rt::mergeGridOf(const dev::Args &args) {
   LaunchGrid g;
-  g.x = unsigned((args.tokens_q * args.heads_q + dev::kMergeRows - 1) / dev::kMergeRows);
+  int64_t rows = int64_t(args.batch) * args.seqlen_q * args.heads_q;
+  g.x = unsigned((rows + dev::kMergeRows - 1) / dev::kMergeRows);
   return g;
 }

@@ -89,6 +89,18 @@ llvm::Expected<dev::Args> toArgs(const GeneratedKernel &kernel, const LaunchDesc
 /// launch's longest query sequence fits one of its tiles; else the kernel itself.
 const GeneratedKernel &shapeFor(const GeneratedKernel &kernel, const dev::Args &args);
 
+/// A ragged launch on a kernel with a decode build whose longest query sequence does not fit
+/// one of that build's tiles (prefill, or prefill chunks and decode steps mixed), with the
+/// split left open: its long sequences (more queries than a decode tile's positions) on the
+/// kernel itself, unsplit, and its short ones on the decode build (its grid sized for one
+/// tile, split as chosen), the kernel's CTAs and merge rows of the other class exiting. The
+/// GPU launches the short part right behind the long one, starting its CTAs on the SMs that
+/// the long part's last wave leaves idle (Kernel::launch).
+struct MixedLaunch {
+  dev::Args longs, shorts;
+};
+std::optional<MixedLaunch> mixedLaunch(const GeneratedKernel &kernel, const dev::Args &args);
+
 /// Settles args.splits when the launch left it open (0): as many parts as let the grid fill
 /// `slots` CTAs at once (SMs times the CTAs one SM holds), when the unsplit grid leaves more
 /// than half of them idle, with at least one KV tile per part and at most dev::kMaxSplits;

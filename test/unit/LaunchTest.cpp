@@ -194,9 +194,8 @@ TEST(Launch, SplitsAreChosenWhenTheGridLeavesMostSlotsIdle) {
   dev::Args a = chosen(1000, 132, 5);
   LaunchGrid g = gridOf(k, a);
   EXPECT_EQ(g.x, 5u); // one query tile, five parts
-  EXPECT_EQ(a.tokens_q, 2);
   SplitWorkspace w = splitWorkspace(k, a);
-  EXPECT_EQ(w.lseFloats, 5 * 2 * 4); // splits x tokens x query heads
+  EXPECT_EQ(w.lseFloats, 5 * 2 * 1 * 4); // splits x sequences x query positions x query heads
   EXPECT_EQ(w.outFloats, 5 * 2 * 4 * 8);
   EXPECT_EQ(mergeGridOf(a).x, unsigned((2 * 4 + dev::kMergeRows - 1) / dev::kMergeRows));
   // A kernel without a merge entry never splits.
@@ -257,6 +256,35 @@ TEST(Launch, DecodeBuildTakesLaunchesWhoseQueriesFitOneOfItsTiles) {
   EXPECT_EQ(&shapeFor(k, args(5)), &k);
   k.decode.reset();
   EXPECT_EQ(&shapeFor(k, args(1)), &k);
+}
+
+TEST(Launch, AMixedBatchRunsItsShortSequencesOnTheDecodeBuild) {
+  GeneratedKernel k = kernelOf(bf16Signature(), 2);
+  auto d = std::make_shared<GeneratedKernel>(kernelOf(bf16Signature(), 2));
+  d->config.blockM = 8; // 4 positions of 2 packed heads
+  k.decode = d;
+  auto args = [&](int64_t Sq, std::optional<int> splits = std::nullopt) {
+    LaunchDesc desc = dense(2, Sq, 7, 4, 2);
+    desc.splits = splits;
+    llvm::Expected<dev::Args> a = toArgs(k, desc);
+    EXPECT_TRUE(bool(a)) << llvm::toString(a.takeError());
+    return *a;
+  };
+  EXPECT_FALSE(mixedLaunch(k, args(4))); // every sequence fits the decode build
+  EXPECT_FALSE(mixedLaunch(k, args(9, 1))); // the caller chose the split
+  std::optional<MixedLaunch> m = mixedLaunch(k, args(9));
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->longs.seq_class, dev::kLongSeqs);
+  EXPECT_EQ(m->longs.class_q, 4);
+  EXPECT_EQ(m->longs.seqlen_q, 9);
+  EXPECT_EQ(m->longs.splits, 1); // nothing may free memory between the two parts
+  EXPECT_EQ(m->shorts.seq_class, dev::kShortSeqs);
+  EXPECT_EQ(m->shorts.class_q, 4);
+  EXPECT_EQ(m->shorts.seqlen_q, 4); // one decode tile per sequence and head group
+  EXPECT_EQ(m->shorts.splits, 0);   // chosen at the launch
+  EXPECT_EQ(gridOf(*d, m->shorts).x, 1u);
+  k.decode.reset();
+  EXPECT_FALSE(mixedLaunch(k, args(9)));
 }
 
 TEST(Launch, SplitsAreWithinTheirRange) {

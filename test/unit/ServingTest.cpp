@@ -4,7 +4,8 @@
 // fp8 q with fp8 K/V and for bf16 q with fp8 K/V, per-token-head scales beside a paged cache,
 // and fp8 output through its scale with saturation: each against the float64 reference. A
 // paged cache (pages of 1, 16, 32 and 64) against the same keys stored contiguously, and a
-// ragged batch against each of its sequences launched alone: the same bits. Split KV has its
+// ragged batch against each of its sequences launched alone: the same bits; a mixed batch of
+// prefill and decode sequences launched in two parts against the reference. Split KV has its
 // own tests (GeneratedKernelsTest). Host builds in CI; the GPU twins (suite GPU) on the device.
 //
 //===----------------------------------------------------------------------===//
@@ -36,10 +37,14 @@ check::KernelOutput run(const Compiled &c, const ref::Problem &p, check::Device 
   return got ? *got : check::KernelOutput{};
 }
 
-void expectMatchesReference(const Compiled &c, const ref::Problem &p, check::Device device) {
+/// `splits`: absent lets the launch choose (and split a mixed batch in two parts).
+void expectMatchesReference(const Compiled &c, const ref::Problem &p, check::Device device,
+                            std::optional<int> splits = 1) {
   llvm::Expected<ref::Result> want = ref::evaluate(*c.spec, p);
   ASSERT_TRUE(bool(want)) << llvm::toString(want.takeError());
-  check::Verdict v = check::judge(run(c, p, device), *want, c.spec->signature);
+  llvm::Expected<check::KernelOutput> got = check::runKernel(*c.kernel, p, device, splits);
+  ASSERT_TRUE(bool(got)) << llvm::toString(got.takeError());
+  check::Verdict v = check::judge(*got, *want, c.spec->signature);
   EXPECT_TRUE(v.pass) << "SQNR " << v.out.sqnrDb << " dB (needs " << v.requiredDb << "), lse "
                       << v.lseMaxAbsErr << ", finite " << v.finite;
 }
@@ -163,8 +168,21 @@ void expectRaggedIsPerSequence(check::Device device) {
   }
 }
 
+/// Prefill chunks and decode steps in one launch over a paged cache, split as the launch
+/// chooses: the long sequences on the kernel's build, the short ones (16 positions or fewer)
+/// on the decode build, split and merged (rt::mixedLaunch); every row against the reference.
+void expectMixedBatchMatchesReference(check::Device device) {
+  std::string text = raggedSpec(16);
+  Compiled c(Compiled::Text{text.c_str()});
+  ASSERT_TRUE(c.kernel && c.kernel->decode);
+  ref::ProblemShape shape{6, 8, 2, 1, 600, {1, 4, 200, 2, 16, 17}};
+  ref::RandomProblem rp = ref::makeRandomProblem(c.spec->signature, shape, 47);
+  expectMatchesReference(c, rp.problem, device, std::nullopt);
+}
+
 } // namespace
 
+TEST(Serving, MixedBatchMatchesTheReference) { expectMixedBatchMatchesReference(check::Device::Host); }
 TEST(Serving, VllmFp8ScalesMatchTheReference) { expectVllmScales(check::Device::Host); }
 TEST(Serving, PagedCacheGivesTheContiguousAnswer) { expectPagedIsContiguous(check::Device::Host); }
 TEST(Serving, RaggedBatchGivesEachSequencesAnswer) { expectRaggedIsPerSequence(check::Device::Host); }
@@ -178,6 +196,11 @@ TEST(GPU, PagedCacheGivesTheContiguousAnswer) {
   if (!haveGpu())
     GTEST_SKIP() << "no CUDA device";
   expectPagedIsContiguous(check::Device::Cuda);
+}
+TEST(GPU, MixedBatchMatchesTheReference) {
+  if (!haveGpu())
+    GTEST_SKIP() << "no CUDA device";
+  expectMixedBatchMatchesReference(check::Device::Cuda);
 }
 TEST(GPU, RaggedBatchGivesEachSequencesAnswer) {
   if (!haveGpu())

@@ -19,9 +19,14 @@
 //
 // Split KV (a choice of the launch, not of the spec): with splits > 1 the keys of each query
 // tile are cut into `splits` contiguous parts of whole tiles, one CTA each (grid x = query
-// tiles * splits). Each CTA stores float partials: out / l, scaled, in part_out [splits, T,
-// Hq, DV] and m + log2 l in part_lse [splits, T, Hq]; the kernel's merge entry then combines
-// them into out and lse, kMergeRows query rows per block of kMergeThreads threads.
+// tiles * splits). Each CTA stores float partials: out / l, scaled, in part_out [splits, B,
+// Sq, Hq, DV] and m + log2 l in part_lse [splits, B, Sq, Hq] (Sq = seqlen_q, the largest for
+// ragged batches); the kernel's merge entry then combines them into out and lse, kMergeRows
+// query rows per block of kMergeThreads threads.
+//
+// Classes of sequences (a mixed batch of prefill chunks and decode steps, rt::mixedLaunch):
+// with seq_class != kAllSeqs a launch computes only the sequences of at most class_q queries
+// (kShortSeqs) or only the others (kLongSeqs); CTAs and merge rows of the other class exit.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTN_DEVICE_ARGS_H
@@ -37,6 +42,8 @@ constexpr int kMaxParamRank = 4;
 constexpr int kMaxSplits = 64;
 constexpr int kMergeRows = 4;
 constexpr int kMergeThreads = 32 * kMergeRows;
+
+enum SeqClass { kAllSeqs = 0, kShortSeqs = 1, kLongSeqs = 2 };
 
 /// A strided tensor whose last dimension (the head dim) is contiguous.
 struct TensorArg {
@@ -62,9 +69,9 @@ struct Args {
   i64 block_table_stride;
   int batch, heads_q, heads_kv;
   int seqlen_q, seqlen_kv; ///< dense: the lengths; ragged/paged: the largest (sizes the grid)
-  i64 tokens_q;            ///< T: the launch's query tokens (dense B * Sq, ragged Tq)
   int splits;              ///< parts of each query tile's keys; 0 and 1: not split
-  float *part_out, *part_lse; ///< split KV: the partials, [splits, T, Hq, DV] and [splits, T, Hq]
+  float *part_out, *part_lse; ///< split KV: the partials, [splits, B, Sq, Hq, DV] and [.., Hq]
+  int seq_class, class_q;  ///< which sequences this launch computes (SeqClass), and the bound
   ParamArg params[kMaxParams];
 };
 

@@ -61,6 +61,20 @@ template <class C, int ES, int STEP> struct KvRows {
   }
 };
 
+/// Whether a launch computes a sequence of q_len queries (Args::seq_class).
+ATTN_FN bool takes_sequence(const Args &a, int q_len) {
+  return a.seq_class == kAllSeqs || (a.seq_class == kShortSeqs) == (q_len <= a.class_q);
+}
+
+/// Lets a launch queued next with programmatic stream serialization (a mixed batch's decode
+/// part after its prefill part, which share no data) start CTAs on the SMs that this grid's
+/// last wave leaves idle. Without such a launch after it, nothing changes.
+ATTN_FN void allow_next_launch() {
+#if defined(ATTN_GPU) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;");
+#endif
+}
+
 template <class C> struct Cta {
   static constexpr int kPage = C::PAGE > 0 ? C::PAGE : 1; ///< tokens per page (1 when not paged)
   static constexpr int kPositions = C::BM / C::HPT; ///< query positions per tile
@@ -75,6 +89,7 @@ template <class C> struct Cta {
   bool empty;             ///< no valid query in this tile
 
   ATTN_FN explicit Cta(const Args &args) : a(args) {
+    allow_next_launch();
     BlockIndex blk = block_index();
     b = int(blk.z);
     h0 = int(blk.y) * C::HPT;
@@ -101,7 +116,7 @@ template <class C> struct Cta {
     int tiles = (a.seqlen_q + kPositions - 1) / kPositions;
     split = int(blk.x) % splits();
     q0 = (tiles - 1 - int(blk.x) / splits()) * kPositions;
-    empty = q0 < 0 || q0 >= q_len;
+    empty = q0 < 0 || q0 >= q_len || !takes_sequence(a, q_len);
     int last = q0 + kPositions < q_len ? q0 + kPositions : q_len;
     q_first = kv_len - q_len + q0;
     q_last = kv_len - q_len + last - 1;

@@ -159,7 +159,7 @@ ATTN_FN void store_out(const Cta<C> &cta, Tile<C, COLS> acc, const Rows<C> &m, c
   Rows<C> factor;
   for_each_row(factor, [&](float &f, int slot, int row) { f = l.x[slot] > 0.0f ? rowScale(row) / l.x[slot] : 0.0f; });
   auto part_row = [&](int row) {
-    return ((long long)cta.split * a.tokens_q + cta.q_token(cta.row_pos(row))) * a.heads_q + cta.row_head(row);
+    return (((long long)cta.split * a.batch + cta.b) * a.seqlen_q + cta.row_pos(row)) * a.heads_q + cta.row_head(row);
   };
   for_each(acc, [&](float &x, int slot, int row, int col) {
     if (col >= C::DV || !cta.row_valid(row))
@@ -188,15 +188,16 @@ template <class C> ATTN_FN void store_lse(const Cta<C> &cta, Rows<C> m, const Ro
   });
 }
 
-/// The merge of a split launch: query row (token t, head h) = t * Hq + h of out and lse from
-/// the parts' partials, each weighted by exp2(its m + log2 l - the largest); parts with no
-/// unmasked key (-inf) weigh nothing, and a row with none at all gets out = 0, lse = -inf.
-/// kMergeRows rows per block, one per warp on the GPU: its lanes read the parts' lse values
-/// (a part each) and keep the weights in shared memory, then sum the partials over the head
-/// dim, so that the loads of all parts are in flight at once.
+/// The merge of a split launch: query row (sequence b, position p, head h) = (b * Sq + p) * Hq
+/// + h of out and lse from the parts' partials, each weighted by exp2(its m + log2 l - the
+/// largest); parts with no unmasked key (-inf) weigh nothing, and a row with none at all gets
+/// out = 0, lse = -inf. Rows past a sequence's queries or of a class the launch does not take
+/// are skipped. kMergeRows rows per block, one per warp on the GPU: its lanes read the parts'
+/// lse values (a part each) and keep the weights in shared memory, then sum the partials over
+/// the head dim, so that the loads of all parts are in flight at once.
 template <class C> ATTN_FN void merge_splits(const Args &a) {
   typedef typename C::OT OT;
-  const long long rows = a.tokens_q * a.heads_q;
+  const long long rows = (long long)a.batch * a.seqlen_q * a.heads_q;
 #ifdef ATTN_GPU
   const int lane = threadIdx.x % 32, lanes = 32, first = threadIdx.x / 32, count = 1;
   __shared__ float weights[kMergeRows][kMaxSplits];
@@ -223,6 +224,12 @@ template <class C> ATTN_FN void merge_splits(const Args &a) {
     const long long row = (long long)block_index().x * kMergeRows + i;
     if (row >= rows)
       return;
+    const int h = int(row % a.heads_q), p = int(row / a.heads_q % a.seqlen_q);
+    const int b = int(row / ((long long)a.heads_q * a.seqlen_q));
+    const long long first_token = C::RAGGED ? a.cu_seqlens_q[b] : (long long)b * a.seqlen_q;
+    const int q_len = C::RAGGED ? int(a.cu_seqlens_q[b + 1] - first_token) : a.seqlen_q;
+    if (p >= q_len || !takes_sequence(a, q_len))
+      continue;
     float mx = neg_inf();
     for (int s = lane; s < splits; s += lanes)
       mx = a.part_lse[s * rows + row] > mx ? a.part_lse[s * rows + row] : mx;
@@ -237,11 +244,8 @@ template <class C> ATTN_FN void merge_splits(const Args &a) {
 #ifdef ATTN_GPU
     __syncwarp();
 #endif
-    const long long t = row / a.heads_q;
-    const int h = int(row % a.heads_q);
-    const long long tok = C::RAGGED ? t : t % a.seqlen_q;
-    OT *out = static_cast<OT *>(const_cast<void *>(a.out.data)) +
-              (C::RAGGED ? 0 : t / a.seqlen_q * a.out.stride[0]) + tok * a.out.stride[1] + h * a.out.stride[2];
+    OT *out = static_cast<OT *>(const_cast<void *>(a.out.data)) + h * a.out.stride[2] +
+              (C::RAGGED ? (first_token + p) * a.out.stride[1] : b * a.out.stride[0] + p * a.out.stride[1]);
     const float inv = sum > 0.0f ? 1.0f / sum : 0.0f;
     const float *part = a.part_out + row * C::DV;
     const long long partStride = rows * C::DV;
@@ -252,7 +256,7 @@ template <class C> ATTN_FN void merge_splits(const Args &a) {
       out[d] = narrow<OT>(o * inv);
     }
     if (a.lse && lane == 0)
-      a.lse[row] = sum > 0.0f ? (mx + m_log2(sum)) * 0.69314718055994531f : neg_inf();
+      a.lse[(first_token + p) * a.heads_q + h] = sum > 0.0f ? (mx + m_log2(sum)) * 0.69314718055994531f : neg_inf();
   }
 }
 
