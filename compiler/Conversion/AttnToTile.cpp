@@ -201,33 +201,40 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
     if (stages >= 2)
       load("v", n0, active);
   }
+  auto kindOf = [&](llvm::StringRef name, const TensorSig &t, mlir::ArrayAttr where) {
+    return contains(where, name) ? scaleName(t.scale) : llvm::StringRef("none");
+  };
+  llvm::StringRef qScale = contains(plan.getScore(), "q") || contains(plan.getRows(), "q")
+                               ? scaleName(sig.q.scale) : llvm::StringRef("none");
+  llvm::StringRef kScale = kindOf("k", sig.k, plan.getScore());
   bool rescaleQ = sig.q.dtype == DType::BF16 && mmaElementType().isF16();
+  // Where nothing reads the scaled scores before the softmax (no score function, no per-key k
+  // scale) and the multiplier is positive, the scores stay unscaled: the maximum commutes with
+  // the multiplier, which then enters the exponent as one fused multiply-add per score
+  // (P = exp2(c S - c m)) instead of a multiply before the maximum. c is a constant, or one
+  // per row where bf16 q enters f16 tiles: those rows' power-of-two factors and k's uniform
+  // scale are in it, the scale's sign moved into the rows (exact) so that c stays positive.
+  bool unread = scoreIsIdentity(kernel) && !contains(plan.getColumns(), "k") && qScale == "none" &&
+                plan.getMultiplier().getValueAsDouble() > 0;
+  bool constantExp = unread && kScale == "none" && !rescaleQ;
+  bool rowExp = unread && rescaleQ;
   auto loadQ = tile::LoadQOp::create(b, loc, qT, rescaleQ ? mlir::Type(rowsT) : mlir::Type(),
-                                     b.getI64IntegerAttr(stages == 1 ? 1 : 2 * ahead));
+                                     b.getI64IntegerAttr(stages == 1 ? 1 : 2 * ahead),
+                                     rowExp && kScale != "none" ? b.getUnitAttr() : nullptr);
   Value q = loadQ.getTile();
   widen("k", lo, firstActive);
   widen("v", lo, firstActive);
   auto fill = [&](mlir::Type t, float v) { return tile::FillOp::create(b, loc, t, b.getF32FloatAttr(v)).getResult(); };
   Value m0 = fill(rowsT, -INFINITY), l0 = fill(rowsT, 0.0f), acc0 = fill(accT, 0.0f);
 
-  auto kindOf = [&](llvm::StringRef name, const TensorSig &t, mlir::ArrayAttr where) {
-    return contains(where, name) ? scaleName(t.scale) : llvm::StringRef("none");
-  };
-  llvm::StringRef qScale = contains(plan.getScore(), "q") || contains(plan.getRows(), "q")
-                               ? scaleName(sig.q.scale) : llvm::StringRef("none");
-  // Where the score multiplier is one positive constant and nothing reads the scaled scores
-  // before the softmax (no score function, no per-key k scale), the scores stay unscaled: the
-  // maximum commutes with the multiplier, which then enters the exponent as one fused
-  // multiply-add per score (P = exp2(c S - c m)) instead of a multiply before the maximum.
-  llvm::StringRef kScale = kindOf("k", sig.k, plan.getScore());
-  bool deferScale = scoreIsIdentity(kernel) && !contains(plan.getColumns(), "k") &&
-                    qScale == "none" && kScale == "none" && !loadQ.getRowFactor();
-  mlir::FloatAttr expScale = deferScale ? plan.getMultiplier() : mlir::FloatAttr();
-  Value rowScale;
-  if (!deferScale)
+  mlir::FloatAttr expScale = constantExp ? plan.getMultiplier() : mlir::FloatAttr();
+  Value rowScale, expRowScale;
+  if (!constantExp)
     rowScale = tile::ScoreScaleOp::create(b, loc, rowsT, plan.getMultiplier(),
                                           b.getStringAttr(qScale), b.getStringAttr(kScale),
-                                          loadQ.getRowFactor());
+                                          loadQ.getRowFactor(), rowExp ? b.getUnitAttr() : nullptr);
+  if (rowExp)
+    expRowScale = rowScale;
 
   auto loop = mlir::scf::ForOp::create(
       b, loc, lo, hi, cBN, mlir::ValueRange{m0, l0, acc0},
@@ -255,7 +262,7 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
         // Q.K, the score and mask, the online softmax and P.V of tile n.
         auto compute = [&]() -> llvm::SmallVector<Value, 3> {
           Value s = tile::MmaQKOp::create(b, loc, sT, q, k);
-          if (!deferScale)
+          if (!constantExp && !rowExp)
             s = tile::ScaleRowsOp::create(b, loc, sT, s, rowScale);
           if (contains(plan.getColumns(), "k"))
             s = tile::ScaleColsOp::create(b, loc, sT, s, b.getStringAttr("k"), n0);
@@ -287,8 +294,8 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
           s = masked.getResult(0);
           // m_new = max(m_old, rowmax(S)); alpha = exp2(m_old - m_new); P = exp2(S - m_new)
           Value mNew = tile::RowMaxOp::create(b, loc, rowsT, s, m);
-          Value alpha = tile::Exp2DiffOp::create(b, loc, rowsT, m, mNew, expScale);
-          Value p = tile::Exp2SubOp::create(b, loc, sT, s, mNew, expScale);
+          Value alpha = tile::Exp2DiffOp::create(b, loc, rowsT, m, mNew, expScale, expRowScale);
+          Value p = tile::Exp2SubOp::create(b, loc, sT, s, mNew, expScale, expRowScale);
           // l_new = alpha * l_old + rowsum(P); acc = alpha * acc + P V
           Value lNew = tile::RowSumOp::create(b, loc, rowsT, p, l, alpha);
           Value accScaled = tile::ScaleRowsOp::create(b, loc, accT, acc, alpha);
@@ -322,8 +329,10 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
 
   // The epilogue's m (the lse, a split launch's partials) is the scaled maximum.
   Value mFinal = loop.getResult(0);
-  if (deferScale)
+  if (constantExp)
     mFinal = tile::MulOp::create(b, loc, rowsT, mFinal, expScale);
+  if (rowExp)
+    mFinal = tile::ScaleRowsOp::create(b, loc, rowsT, mFinal, expRowScale);
   tile::StoreOutOp::create(b, loc, loop.getResult(2), mFinal, loop.getResult(1),
                            b.getStringAttr(kindOf("v", sig.v, plan.getEpilogue())),
                            contains(plan.getEpilogue(), "out") ? b.getUnitAttr() : nullptr);

@@ -286,8 +286,8 @@ mlir::LogicalResult Emitter::emitOp(mlir::Operation &op) {
       factor = ", " + fresh(f);
       line() << cppType(f.getType()) << " " << name(f) << ";\n";
     }
-    line() << "const auto " << fresh(l.getTile()) << " = load_q<" << l.getPending() << ">(cta, sm"
-           << factor << ");\n";
+    line() << "const auto " << fresh(l.getTile()) << " = load_q<" << l.getPending()
+           << (l.getKSign() ? ", true" : "") << ">(cta, sm" << factor << ");\n";
     return mlir::success();
   }
   if (llvm::isa<StartQOp>(op)) {
@@ -334,12 +334,15 @@ mlir::LogicalResult Emitter::emitOp(mlir::Operation &op) {
       e += " * cta.q_scale(r)";
     if (s.getKScale() != "none")
       e += " * cta.k_uniform_scale()";
+    if (s.getPositive())
+      e = "positive_multiplier(" + e + ")";
     std::string rows = "rows_of<Cfg>([&](int r) { (void)r; return " + e + "; })";
     define(s, s.getTimes() ? "rows_mul(" + rows + ", " + n(s.getTimes()) + ")" : rows);
     return mlir::success();
   }
   if (auto s = llvm::dyn_cast<ScaleRowsOp>(op)) {
-    define(s, "scale_rows(" + n(s.getTile()) + ", " + n(s.getFactor()) + ")");
+    bool rows = llvm::cast<mlir::VectorType>(s.getTile().getType()).getRank() == 1;
+    define(s, (rows ? "rows_mul(" : "scale_rows(") + n(s.getTile()) + ", " + n(s.getFactor()) + ")");
     return mlir::success();
   }
   if (auto s = llvm::dyn_cast<ScaleColsOp>(op)) {
@@ -390,15 +393,16 @@ mlir::LogicalResult Emitter::emitOp(mlir::Operation &op) {
     define(r, "row_max(" + n(r.getS()) + ", " + n(r.getMOld()) + ")");
     return mlir::success();
   }
-  auto scaleArg = [&](std::optional<llvm::APFloat> c) {
-    return c ? ", " + floatLiteral(c->convertToDouble()) : std::string();
+  auto scaleArg = [&](std::optional<llvm::APFloat> c, Value perRow) {
+    return c ? ", " + floatLiteral(c->convertToDouble()) : perRow ? ", " + n(perRow) : std::string();
   };
   if (auto r = llvm::dyn_cast<Exp2DiffOp>(op)) {
-    define(r, "rows_exp2_diff(" + n(r.getMOld()) + ", " + n(r.getMNew()) + scaleArg(r.getScale()) + ")");
+    define(r, "rows_exp2_diff(" + n(r.getMOld()) + ", " + n(r.getMNew()) +
+                  scaleArg(r.getScale(), r.getRowScale()) + ")");
     return mlir::success();
   }
   if (auto r = llvm::dyn_cast<Exp2SubOp>(op)) {
-    define(r, "exp2_sub_rows(" + n(r.getS()) + ", " + n(r.getM()) + scaleArg(r.getScale()) + ")");
+    define(r, "exp2_sub_rows(" + n(r.getS()) + ", " + n(r.getM()) + scaleArg(r.getScale(), r.getRowScale()) + ")");
     return mlir::success();
   }
   if (auto r = llvm::dyn_cast<RowSumOp>(op)) {

@@ -312,6 +312,30 @@ attn.kernel @fp8_out_lse attributes {k = #attn.tensor<f8E4M3FN, 128, per_tensor>
   attn.yield %0 : i1
 }
 
+// (e) bf16 q over per_head e4m3 K: the multiplier of a row (constant, k's scale, the row's
+// power of two) is not a constant but still enters the exponents: q's rows take the sign of
+// k's scale (k_sign), the multiplier its magnitude (positive), and no scale_rows multiplies
+// the scores before the maximum; the epilogue's maximum is scaled by it.
+// CHECK-LABEL: tile.kernel @bf16q_fp8k
+// CHECK:       %[[Q:.*]], %[[QF:.*]] = tile.load_q pending 1 {k_sign} : memref<128x128xf16, 3>, vector<128xf32>
+// CHECK:       %[[C:.*]] = tile.score_scale 0.1275174308245{{[0-9]*}} q "none" k "per_head" times %[[QF]] {positive} : vector<128xf32>
+// CHECK:       %[[R:.*]]:3 = scf.for
+// CHECK:         %[[S0:.*]] = tile.mma_qk %[[Q]]
+// CHECK-NOT:     tile.scale_rows %[[S0]]
+// CHECK:         %[[MN:.*]] = tile.row_max
+// CHECK-NEXT:    %{{.*}} = tile.exp2_diff %{{.*}}, %[[MN]] by %[[C]] : vector<128xf32>
+// CHECK-NEXT:    %{{.*}} = tile.exp2_sub %{{.*}}, %[[MN]] by %[[C]] : vector<128x32xf32>, vector<128xf32>
+// CHECK:       %[[MF:.*]] = tile.scale_rows %[[R]]#0, %[[C]] : vector<128xf32>, vector<128xf32>
+// CHECK-NEXT:  tile.store_out %[[R]]#2, %[[MF]], %[[R]]#1 v "per_tensor"
+attn.kernel @bf16q_fp8k attributes {k = #attn.tensor<f8E4M3FN, 128, per_head>, out = #attn.tensor<bf16, 128>, q = #attn.tensor<bf16, 128>, softmax_scale = 0.088388347648318433 : f64, v = #attn.tensor<f8E4M3FN, 128, per_tensor>} score {
+^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+  attn.yield %s : f32
+} mask {
+^bb0(%b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+  %c = arith.cmpi sge, %q_idx, %kv_idx : i32
+  attn.yield %c : i1
+}
+
 //--- no-config.mlir
 // (e) the conversion reads the config and the scale plan; it does not choose them.
 // expected-error @+1 {{convert-attn-to-tile needs attn-fold-scales and attn-select-config to run first}}

@@ -168,6 +168,33 @@ void expectRaggedIsPerSequence(check::Device device) {
   }
 }
 
+/// bf16 q with fp8 K/V takes k's uniform scale into the exponents and its sign into q's rows.
+/// Scales outside the contract (the reference takes positive ones only) still give the
+/// answer of their meaning: a per-head scale of -s on codes c is the reference's s on -c, and
+/// 0 is s on zeros (half of the heads each, the others keeping s).
+void expectAnyKScaleGivesItsMeaning(check::Device device) {
+  Compiled c(Compiled::Text{"kernel kscale { q: bf16[128]; k: f8e4m3[128] scale per_head;"
+                            " v: f8e4m3[128] scale per_tensor; out: bf16; lse: f32; gqa = 4;"
+                            " mask { causal } }"});
+  ASSERT_TRUE(c.kernel);
+  for (float sign : {-1.0f, 0.0f}) {
+    SCOPED_TRACE("k scales times " + std::to_string(sign));
+    ref::RandomProblem rp = ref::makeRandomProblem(c.spec->signature, {2, 8, 2, 77, 300}, 53);
+    ref::Problem launched = rp.problem, meaning = rp.problem;
+    int64_t Hkv = meaning.k.shape()[2];
+    for (size_t i = 1; i < launched.kScale.size(); i += 2)
+      launched.kScale[i] *= sign;
+    meaning.k = ref::Tensor(launched.k.dtype(), launched.k.shape()); // tensors share storage
+    forEachIndex(meaning.k, [&](const std::vector<int64_t> &i) {
+      meaning.k.set(i, ((i[0] * Hkv + i[2]) % 2 == 1 ? sign : 1.0f) * launched.k.get(i));
+    });
+    llvm::Expected<ref::Result> want = ref::evaluate(*c.spec, meaning);
+    ASSERT_TRUE(bool(want)) << llvm::toString(want.takeError());
+    check::Verdict v = check::judge(run(c, launched, device), *want, c.spec->signature);
+    EXPECT_TRUE(v.pass) << "SQNR " << v.out.sqnrDb << " dB (needs " << v.requiredDb << ")";
+  }
+}
+
 /// Prefill chunks and decode steps in one launch over a paged cache, split as the launch
 /// chooses: the long sequences on the kernel's build, the short ones (16 positions or fewer)
 /// on the decode build, split and merged (rt::mixedLaunch); every row against the reference.
@@ -183,6 +210,7 @@ void expectMixedBatchMatchesReference(check::Device device) {
 } // namespace
 
 TEST(Serving, MixedBatchMatchesTheReference) { expectMixedBatchMatchesReference(check::Device::Host); }
+TEST(Serving, AnyKScaleGivesItsMeaning) { expectAnyKScaleGivesItsMeaning(check::Device::Host); }
 TEST(Serving, VllmFp8ScalesMatchTheReference) { expectVllmScales(check::Device::Host); }
 TEST(Serving, PagedCacheGivesTheContiguousAnswer) { expectPagedIsContiguous(check::Device::Host); }
 TEST(Serving, RaggedBatchGivesEachSequencesAnswer) { expectRaggedIsPerSequence(check::Device::Host); }
@@ -196,6 +224,11 @@ TEST(GPU, PagedCacheGivesTheContiguousAnswer) {
   if (!haveGpu())
     GTEST_SKIP() << "no CUDA device";
   expectPagedIsContiguous(check::Device::Cuda);
+}
+TEST(GPU, AnyKScaleGivesItsMeaning) {
+  if (!haveGpu())
+    GTEST_SKIP() << "no CUDA device";
+  expectAnyKScaleGivesItsMeaning(check::Device::Cuda);
 }
 TEST(GPU, MixedBatchMatchesTheReference) {
   if (!haveGpu())

@@ -17,5 +17,15 @@ mlir::LogicalResult attn::tile::LoadQOp::verify() {
   auto elem = llvm::cast<mlir::MemRefType>(getTile().getType()).getElementType();
   if (getRowFactor() && !elem.isF16())
     return emitOpError("row factors bring bf16 rows into an f16 tile, not a ") << elem << " one";
+  if (getKSign() && !getRowFactor())
+    return emitOpError("k_sign rides on the rows' rescaling: it needs row factors");
   return mlir::success();
 }
+
+template <class Op> static mlir::LogicalResult verifyOneMultiplier(Op op) {
+  if (op.getScale() && op.getRowScale())
+    return op.emitOpError("takes a constant multiplier (`scale`) or one per row (`by`), not both");
+  return mlir::success();
+}
+mlir::LogicalResult attn::tile::Exp2DiffOp::verify() { return verifyOneMultiplier(*this); }
+mlir::LogicalResult attn::tile::Exp2SubOp::verify() { return verifyOneMultiplier(*this); }

@@ -82,8 +82,10 @@ def Tile_LoadQOp : Tile_Op<"load_q"> {
     row_factor[r], the power of two that brings its largest magnitude into [2^14, 2^15)
     (exact: no row overflows f16, and every element a row's scores can notice keeps its bits).
     The score multiplier takes the factors back (tile.score_scale's `times`).
+    With `k_sign`, the rows are also multiplied by the sign of k's scale, constant over the
+    CTA (exact), so that tile.score_scale's `positive` multiplier gives the same scores.
   }];
-  let arguments = (ins I64Attr:$pending);
+  let arguments = (ins I64Attr:$pending, UnitAttr:$k_sign);
   let results = (outs SmemTile:$tile, Optional<RowVec>:$row_factor);
   let assemblyFormat = "`pending` $pending attr-dict `:` type($tile) (`,` type($row_factor)^)?";
   let hasVerifier = 1;
@@ -150,18 +152,20 @@ def Tile_ScoreScaleOp : Tile_Op<"score_scale", [Pure,
   let description = [{
     The folded score multiplier of attn-fold-scales (softmax_scale, and log2 e when the score
     function is the identity) times the dequantization scales that are constant along a row,
-    times tile.load_q's row factors where q's rows were rescaled.
+    times tile.load_q's row factors where q's rows were rescaled. `positive`: the magnitude,
+    at least the smallest normal float (so that -inf scores stay -inf when it enters the
+    exponents; NaN stays NaN), for tile.load_q's `k_sign` rows.
   }];
   let arguments = (ins F64Attr:$multiplier, StrAttr:$q_scale, StrAttr:$k_scale,
-                       Optional<RowVec>:$times);
+                       Optional<RowVec>:$times, UnitAttr:$positive);
   let results = (outs RowVec:$result);
   let assemblyFormat = "$multiplier `q` $q_scale `k` $k_scale (`times` $times^)? attr-dict `:` type($result)";
 }
 
 def Tile_ScaleRowsOp : Tile_Op<"scale_rows", [Pure, AllTypesMatch<["tile", "result"]>]> {
-  let summary = "t * f, one factor per row";
-  let arguments = (ins RegTile:$tile, RowVec:$factor);
-  let results = (outs RegTile:$result);
+  let summary = "t * f, one factor per row (a tile, or one value per row)";
+  let arguments = (ins AnyTypeOf<[RegTile, RowVec]>:$tile, RowVec:$factor);
+  let results = (outs AnyTypeOf<[RegTile, RowVec]>:$result);
   let assemblyFormat = "$tile `,` $factor attr-dict `:` type($tile) `,` type($factor)";
 }
 
@@ -220,23 +224,30 @@ def Tile_RowMaxOp : Tile_Op<"row_max", [Pure, AllTypesMatch<["m_old", "m_new"]>]
   let assemblyFormat = "$s `,` $m_old attr-dict `:` type($s) `,` type($m_old)";
 }
 
-def Tile_Exp2DiffOp : Tile_Op<"exp2_diff", [Pure, AllTypesMatch<["m_old", "m_new", "alpha"]>]> {
+def Tile_Exp2DiffOp : Tile_Op<"exp2_diff", [Pure, AllTypesMatch<["m_old", "m_new", "alpha"]>,
+    OptionalTypesMatchWith<"one multiplier per row", "alpha", "row_scale", "$_self">]> {
   let summary = "alpha = exp2(c (m_old - m_new)), 1 while a row is all masked";
   let description = [{
-    With `scale c` (c > 0), the scores and their running maxima are unscaled: the multiplier
-    applies here and in exp2_sub, one fused multiply-add per score instead of a multiply
-    before the maximum. Without it, c = 1.
+    With `scale c` (c > 0), or `by` a positive multiplier per row (tile.score_scale's
+    `positive`), the scores and their running maxima are unscaled: the multiplier applies here
+    and in exp2_sub, one fused multiply-add per score instead of a multiply before the
+    maximum. Without either, c = 1.
   }];
-  let arguments = (ins RowVec:$m_old, RowVec:$m_new, OptionalAttr<F64Attr>:$scale);
+  let arguments = (ins RowVec:$m_old, RowVec:$m_new, OptionalAttr<F64Attr>:$scale,
+                       Optional<RowVec>:$row_scale);
   let results = (outs RowVec:$alpha);
-  let assemblyFormat = "$m_old `,` $m_new (`scale` $scale^)? attr-dict `:` type($alpha)";
+  let assemblyFormat = "$m_old `,` $m_new (`scale` $scale^)? (`by` $row_scale^)? attr-dict `:` type($alpha)";
+  let hasVerifier = 1;
 }
 
-def Tile_Exp2SubOp : Tile_Op<"exp2_sub", [Pure, AllTypesMatch<["s", "p"]>]> {
-  let summary = "P = exp2(c S - c m) per row (0 where S = -inf); c = `scale`, else 1";
-  let arguments = (ins RegTile:$s, RowVec:$m, OptionalAttr<F64Attr>:$scale);
+def Tile_Exp2SubOp : Tile_Op<"exp2_sub", [Pure, AllTypesMatch<["s", "p"]>,
+    OptionalTypesMatchWith<"one multiplier per row", "m", "row_scale", "$_self">]> {
+  let summary = "P = exp2(c S - c m) per row (0 where S = -inf); c = `scale` or `by`, else 1";
+  let arguments = (ins RegTile:$s, RowVec:$m, OptionalAttr<F64Attr>:$scale,
+                       Optional<RowVec>:$row_scale);
   let results = (outs RegTile:$p);
-  let assemblyFormat = "$s `,` $m (`scale` $scale^)? attr-dict `:` type($s) `,` type($m)";
+  let assemblyFormat = "$s `,` $m (`scale` $scale^)? (`by` $row_scale^)? attr-dict `:` type($s) `,` type($m)";
+  let hasVerifier = 1;
 }
 
 def Tile_RowSumOp : Tile_Op<"row_sum", [Pure, AllTypesMatch<["l_old", "alpha", "l_new"]>]> {

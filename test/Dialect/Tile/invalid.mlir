@@ -107,3 +107,29 @@ tile.kernel @row_factor_bf16 config {} signature {} {
   // expected-error @+1 {{'tile.load_q' op row factors bring bf16 rows into an f16 tile, not a 'bf16' one}}
   %q, %f = tile.load_q pending 0 : memref<64x64xbf16, 3>, vector<64xf32>
 }
+
+// -----
+
+// k_sign rides on the rescaling of bf16 rows into an f16 tile.
+tile.kernel @k_sign_without_row_factors config {} signature {} {
+  // expected-error @+1 {{'tile.load_q' op k_sign rides on the rows' rescaling: it needs row factors}}
+  %q = tile.load_q pending 0 {k_sign} : memref<64x64xf16, 3>
+}
+
+// -----
+
+// One multiplier for the exponents: a constant or one per row.
+tile.kernel @two_multipliers config {} signature {} {
+  %m = tile.fill 0.0 : vector<64xf32>
+  // expected-error @+1 {{'tile.exp2_diff' op takes a constant multiplier (`scale`) or one per row (`by`), not both}}
+  %a = tile.exp2_diff %m, %m scale 2.0 by %m : vector<64xf32>
+}
+
+// -----
+
+tile.kernel @two_multipliers_sub config {} signature {} {
+  %m = tile.fill 0.0 : vector<64xf32>
+  %s = tile.fill 0.0 : vector<64x32xf32>
+  // expected-error @+1 {{'tile.exp2_sub' op takes a constant multiplier (`scale`) or one per row (`by`), not both}}
+  %p = tile.exp2_sub %s, %m scale 2.0 by %m : vector<64x32xf32>, vector<64xf32>
+}

@@ -135,3 +135,24 @@ tile.kernel @f16_rows config {} signature {} {
   %q, %f = tile.load_q pending 0 : memref<64x64xf16, 3>, vector<64xf32>
   %rs = tile.score_scale 0.125 q "none" k "none" times %f : vector<64xf32>
 }
+
+// The multiplier in the exponents, one per row: q's rows take the sign of k's scale (k_sign),
+// the multiplier its magnitude (positive), exp2_diff and exp2_sub take it `by` row, and the
+// epilogue's maximum is scaled by it.
+// CHECK-LABEL: tile.kernel @row_multiplier_in_exponents
+// CHECK:       %[[Q:.*]], %[[F:.*]] = tile.load_q pending 0 {k_sign} : memref<64x64xf16, 3>, vector<64xf32>
+// CHECK-NEXT:  %[[C:.*]] = tile.score_scale 1.250000e-01 q "none" k "per_head" times %[[F]] {positive} : vector<64xf32>
+// CHECK:       %{{.*}} = tile.exp2_diff %[[M:.*]], %[[MN:.*]] by %[[C]] : vector<64xf32>
+// CHECK-NEXT:  %{{.*}} = tile.exp2_sub %{{.*}}, %[[MN]] by %[[C]] : vector<64x32xf32>, vector<64xf32>
+// CHECK-NEXT:  %{{.*}} = tile.scale_rows %[[MN]], %[[C]] : vector<64xf32>, vector<64xf32>
+tile.kernel @row_multiplier_in_exponents config {} signature {} {
+  tile.start_q
+  %q, %f = tile.load_q pending 0 {k_sign} : memref<64x64xf16, 3>, vector<64xf32>
+  %c = tile.score_scale 0.125 q "none" k "per_head" times %f {positive} : vector<64xf32>
+  %m = tile.fill 0xFF800000 : vector<64xf32>
+  %s = tile.fill 0.0 : vector<64x32xf32>
+  %mn = tile.row_max %s, %m : vector<64x32xf32>, vector<64xf32>
+  %alpha = tile.exp2_diff %m, %mn by %c : vector<64xf32>
+  %p = tile.exp2_sub %s, %mn by %c : vector<64x32xf32>, vector<64xf32>
+  %mf = tile.scale_rows %mn, %c : vector<64xf32>, vector<64xf32>
+}

@@ -124,18 +124,40 @@ template <class C, int COLS> ATTN_FN Tile<C, COLS> exp2_sub_rows(Tile<C, COLS> s
   return s;
 }
 /// The same on unscaled scores and maxima: alpha = exp2(c (a - b)), p = exp2(c s - c m), one
-/// fused multiply-add per score (c > 0, so the maximum of s is the maximum of c s).
-template <class C> ATTN_FN Rows<C> rows_exp2_diff(Rows<C> a, const Rows<C> &b, float c) {
+/// fused multiply-add per score (c > 0, so the maximum of s is the maximum of c s); c is one
+/// constant, or one per row (positive_multiplier's).
+template <class C, class F> ATTN_FN Rows<C> rows_exp2_diff_by(Rows<C> a, const Rows<C> &b, F c) {
   for_each_row(a, [&](float &x, int slot, int) {
-    x = b.x[slot] == neg_inf() ? 1.0f : fexp2((x - b.x[slot]) * c);
+    x = b.x[slot] == neg_inf() ? 1.0f : fexp2((x - b.x[slot]) * c(slot));
   });
   return a;
 }
-template <class C, int COLS> ATTN_FN Tile<C, COLS> exp2_sub_rows(Tile<C, COLS> s, const Rows<C> &m, float c) {
+template <class C, int COLS, class F>
+ATTN_FN Tile<C, COLS> exp2_sub_rows_by(Tile<C, COLS> s, const Rows<C> &m, F c) {
   Rows<C> mc;
-  for_each_row(mc, [&](float &x, int slot, int) { x = m.x[slot] == neg_inf() ? 0.0f : m.x[slot] * c; });
-  for_each(s, [&](float &x, int slot, int, int) { x = fexp2(x * c - mc.x[slot]); });
+  for_each_row(mc, [&](float &x, int slot, int) { x = m.x[slot] == neg_inf() ? 0.0f : m.x[slot] * c(slot); });
+  for_each(s, [&](float &x, int slot, int, int) { x = fexp2(x * c(slot) - mc.x[slot]); });
   return s;
+}
+template <class C> ATTN_FN Rows<C> rows_exp2_diff(Rows<C> a, const Rows<C> &b, float c) {
+  return rows_exp2_diff_by(a, b, [&](int) { return c; });
+}
+template <class C> ATTN_FN Rows<C> rows_exp2_diff(Rows<C> a, const Rows<C> &b, const Rows<C> &c) {
+  return rows_exp2_diff_by(a, b, [&](int slot) { return c.x[slot]; });
+}
+template <class C, int COLS> ATTN_FN Tile<C, COLS> exp2_sub_rows(Tile<C, COLS> s, const Rows<C> &m, float c) {
+  return exp2_sub_rows_by(s, m, [&](int) { return c; });
+}
+template <class C, int COLS>
+ATTN_FN Tile<C, COLS> exp2_sub_rows(Tile<C, COLS> s, const Rows<C> &m, const Rows<C> &c) {
+  return exp2_sub_rows_by(s, m, [&](int slot) { return c.x[slot]; });
+}
+/// |c|, at least the smallest normal float: a multiplier that may enter the exponents (a
+/// multiplier of 0 would turn masked scores, -inf, into NaN; an underflowing one changes
+/// nothing that float keeps). NaN stays NaN.
+ATTN_FN float positive_multiplier(float c) {
+  c = c < 0.0f ? -c : c;
+  return c < 1.17549435e-38f ? 1.17549435e-38f : c;
 }
 /// l_new = alpha * l_old + rowsum(p).
 template <class C, int COLS> ATTN_FN Rows<C> row_sum(const Tile<C, COLS> &p, Rows<C> l, const Rows<C> &alpha) {

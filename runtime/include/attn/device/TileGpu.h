@@ -388,8 +388,10 @@ template <int PENDING, class C> ATTN_FN const u16 *load_q(const Cta<C> &, const 
 
 /// load_q for bf16 q in f16 tiles: the 4 lanes that hold a row's scores divide the row in place
 /// by its power of two (f16_row_shift of its largest magnitude, exact), and factor takes those
-/// powers back, one per row slot.
-template <int PENDING, class C> ATTN_FN const u16 *load_q(const Cta<C> &cta, const Smem<C> &sm, Rows<C> &factor) {
+/// powers back, one per row slot. K_SIGN: the rows also take the sign of k's uniform scale
+/// (tile.load_q's k_sign).
+template <int PENDING, bool K_SIGN = false, class C>
+ATTN_FN const u16 *load_q(const Cta<C> &cta, const Smem<C> &sm, Rows<C> &factor) {
   static_assert(sizeof(typename C::QT) == 2 && sizeof(typename C::MT) == 2, "bf16 rows into f16 tiles");
   load_q<PENDING>(cta, sm);
   u8 *q = reinterpret_cast<u8 *>(sm.q());
@@ -410,7 +412,7 @@ template <int PENDING, class C> ATTN_FN const u16 *load_q(const Cta<C> &cta, con
     m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 1));
     m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 2));
     const int sh = f16_row_shift(m);
-    const float mul = exp2i(sh);
+    const float mul = K_SIGN && cta.k_uniform_scale() < 0.0f ? -exp2i(sh) : exp2i(sh);
     factor.x[s] = exp2i(-sh);
     ATTN_UNROLL for (int j = 0; j < PER_LANE; ++j) {
       if (part + 4 * j < NCH) {

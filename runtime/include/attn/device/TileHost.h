@@ -90,8 +90,10 @@ template <int PENDING, class C> inline QTile<C> load_q(const Cta<C> &cta, Smem<C
     read_row<C, typename C::QT, C::DQK>(sm->q[r], q_row(cta, r));
   return sm->q;
 }
-/// bf16 q in f16 tiles: each row divided by its power of two, as on the GPU.
-template <int PENDING, class C> inline QTile<C> load_q(const Cta<C> &cta, Smem<C> *sm, Rows<C> &factor) {
+/// bf16 q in f16 tiles: each row divided by its power of two, as on the GPU (K_SIGN: and
+/// multiplied by the sign of k's uniform scale).
+template <int PENDING, bool K_SIGN = false, class C>
+inline QTile<C> load_q(const Cta<C> &cta, Smem<C> *sm, Rows<C> &factor) {
   static_assert(std::is_same<typename C::QT, bf16>::value && std::is_same<typename C::MT, f16>::value,
                 "bf16 rows into f16 tiles");
   for (int r = 0; r < C::BM; ++r) {
@@ -101,8 +103,9 @@ template <int PENDING, class C> inline QTile<C> load_q(const Cta<C> &cta, Smem<C
       m = std::fmax(m, std::fabs(to_float(reinterpret_cast<const bf16 *>(p)[d])));
     const int sh = f16_row_shift(m);
     factor.x[r] = exp2i(-sh);
+    const float mul = K_SIGN && cta.k_uniform_scale() < 0.0f ? -exp2i(sh) : exp2i(sh);
     for (int d = 0; d < C::DQK; ++d)
-      sm->q[r][d] = p ? to_float(narrow<f16>(to_float(reinterpret_cast<const bf16 *>(p)[d]) * exp2i(sh))) : 0.0f;
+      sm->q[r][d] = p ? to_float(narrow<f16>(to_float(reinterpret_cast<const bf16 *>(p)[d]) * mul)) : 0.0f;
   }
   return sm->q;
 }
