@@ -32,10 +32,13 @@ class Error(RuntimeError):
     """A compile or launch error; the message is the runtime's text."""
 
 
+_Dims = ctypes.c_int64 * MAX_RANK
+
+
 class _Tensor(ctypes.Structure):
     _fields_ = [("data", ctypes.c_void_p), ("dtype", ctypes.c_int32),
                 ("device", ctypes.c_int32), ("rank", ctypes.c_int32),
-                ("shape", ctypes.c_int64 * MAX_RANK), ("stride", ctypes.c_int64 * MAX_RANK)]
+                ("shape", _Dims), ("stride", _Dims)]
 
 
 class _Param(ctypes.Structure):
@@ -120,11 +123,17 @@ def _check(status):
         raise Error(_library().attn_last_error().decode(errors="replace"))
 
 
+_codes = {}  # by dtype object: a launch looks its tensors' codes up without formatting names
+
+
 def _dtype_code(t, name):
-    dtype = str(t.dtype).replace("torch.", "")
-    if dtype not in _DTYPES:
-        raise Error(f"{name}: dtype {dtype} is not one attn takes ({', '.join(_DTYPES)})")
-    return _DTYPES[dtype]
+    code = _codes.get(t.dtype)
+    if code is None:
+        dtype = str(t.dtype).replace("torch.", "")
+        if dtype not in _DTYPES:
+            raise Error(f"{name}: dtype {dtype} is not one attn takes ({', '.join(_DTYPES)})")
+        code = _codes[t.dtype] = _DTYPES[dtype]
+    return code
 
 
 def _device(t):
@@ -134,16 +143,11 @@ def _device(t):
 
 def _tensor(t, name):
     """A torch (or torch-like: data_ptr, shape, stride, dtype, device) tensor as an attn_tensor."""
-    if len(t.shape) > MAX_RANK:
-        raise Error(f"{name}: {len(t.shape)} dimensions; a tensor has at most {MAX_RANK}")
-    c = _Tensor()
-    c.data = t.data_ptr() or None
-    c.dtype = _dtype_code(t, name)
-    c.device = _device(t)
-    c.rank = len(t.shape)
-    for i, (n, s) in enumerate(zip(t.shape, t.stride())):
-        c.shape[i], c.stride[i] = n, s
-    return c
+    shape = tuple(t.shape)
+    if len(shape) > MAX_RANK:
+        raise Error(f"{name}: {len(shape)} dimensions; a tensor has at most {MAX_RANK}")
+    return _Tensor(t.data_ptr() or None, _dtype_code(t, name), _device(t), len(shape),
+                   _Dims(*shape), _Dims(*t.stride()))
 
 
 class Kernel:
