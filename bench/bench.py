@@ -32,6 +32,18 @@ def timed(fn):
     return triton.testing.do_bench(fn, warmup=25, rep=100, return_mode="median")
 
 
+def timed_graph(fn):
+    """Median ms of fn replayed from a CUDA graph: no host time per call, as a server that
+    captures its decode step sees it; None where fn cannot be captured."""
+    try:
+        fn()
+        torch.cuda.synchronize()
+        return triton.testing.do_bench_cudagraph(fn, rep=100, return_mode="median")
+    except Exception as e:  # report, and keep the eager numbers
+        print("   graph capture failed:", repr(e)[:120])
+        return None
+
+
 def sqnr(x, ref):
     x, ref = x.double(), ref.double()
     return 10 * math.log10(ref.pow(2).sum().item() / max((x - ref).pow(2).sum().item(), 1e-300))
@@ -236,7 +248,8 @@ def decode(rows, lens=(8192, 32768), configs=()):
     32 query / 8 KV heads, D = 128, launched as a server would (max_seqlen given, metadata not
     read back), with the default config (whose decode build takes these launches) and with
     each of `configs` (dicts of attn.compile's config keys). GB/s counts the K and V bytes
-    read; tokens/s is B / time."""
+    read; tokens/s is B / time. Each is also timed replayed from a CUDA graph, without the
+    per-call host time that do_bench partly exposes at these lengths."""
     B, Hq, Hkv, D, P = 8, 32, 8, 128, 16
     bf16_spec = open(os.path.join(EXAMPLES, "paged_decode_gqa.attn")).read()
     fp8_spec = bf16_spec.replace("k: bf16[128];\n  v: bf16[128];",
@@ -273,27 +286,33 @@ def decode(rows, lens=(8192, 32768), configs=()):
             except attn.Error as e:  # a config this GPU cannot run (e.g. its shared memory)
                 print(f"decode {dt}: {e}")
                 continue
-            ms = timed(fn)
+            ms, gms = timed(fn), timed_graph(fn)
             kv_bytes = 2 * B * L * Hkv * D * kk.element_size()
             row = dict(variant=f"decode-{dt}", impl="attn", B=B, L=L, ms=ms, gbs=kv_bytes / ms / 1e6,
-                       tokens_s=B / ms * 1e3, sqnr_db=sqnr(got, want))
+                       tokens_s=B / ms * 1e3, sqnr_db=sqnr(got, want), graph_ms=gms)
             rows.append(row)
             print(f"decode {dt:24s} L={L:6d} attn {row['gbs']:7.1f} GB/s {row['tokens_s']:9.0f} tok/s"
-                  f"  ({ms * 1e3:.1f} us, SQNR {row['sqnr_db']:.1f} dB)", flush=True)
+                  f"  ({ms * 1e3:.1f} us, SQNR {row['sqnr_db']:.1f} dB){graph_note(kv_bytes, gms)}", flush=True)
         q4 = q[:, :, None]
         for be, tag in ((SDPBackend.FLASH_ATTENTION, "sdpa-flash"), (SDPBackend.CUDNN_ATTENTION, "sdpa-cudnn")):
             try:
                 with sdpa_kernel([be]):
-                    ms = timed(lambda: F.scaled_dot_product_attention(q4, kd, vd, enable_gqa=True))
+                    ref_fn = lambda: F.scaled_dot_product_attention(q4, kd, vd, enable_gqa=True)
+                    ms, gms = timed(ref_fn), timed_graph(ref_fn)
                 kv_bytes = 2 * B * L * Hkv * D * 2
                 rows.append(dict(variant="decode-bf16", impl=tag, B=B, L=L, ms=ms, gbs=kv_bytes / ms / 1e6,
-                                 tokens_s=B / ms * 1e3))
-                print(f"decode bf16 L={L:6d} {tag} {kv_bytes / ms / 1e6:7.1f} GB/s {B / ms * 1e3:9.0f} tok/s", flush=True)
+                                 tokens_s=B / ms * 1e3, graph_ms=gms))
+                print(f"decode bf16 L={L:6d} {tag} {kv_bytes / ms / 1e6:7.1f} GB/s {B / ms * 1e3:9.0f} tok/s"
+                      f"{graph_note(kv_bytes, gms)}", flush=True)
             except Exception as e:
                 print("  ", tag, "failed:", repr(e)[:120])
         del kc, vc, kd, vd, k8, v8
         torch.cuda.empty_cache()
     mixed(rows, kernels["bf16"])
+
+
+def graph_note(kv_bytes, gms):
+    return f"; CUDA graph {kv_bytes / gms / 1e6:7.1f} GB/s" if gms else ""
 
 
 def mixed(rows, K, L=8192, C=2048):
