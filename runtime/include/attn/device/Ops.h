@@ -108,24 +108,10 @@ template <class C, int COLS> ATTN_FN Rows<C> row_max(const Tile<C, COLS> &s, Row
   for_each_row(m, [&](float &x, int slot, int) { x = x > t[slot] ? x : t[slot]; });
   return m;
 }
-/// exp2(a - b) per row, 1 where both are -inf (a row with nothing unmasked yet).
-template <class C> ATTN_FN Rows<C> rows_exp2_diff(Rows<C> a, const Rows<C> &b) {
-  for_each_row(a, [&](float &x, int slot, int) {
-    x = b.x[slot] == neg_inf() ? 1.0f : fexp2(x - b.x[slot]);
-  });
-  return a;
-}
-/// p = exp2(s - m) per row; a fully masked row (m = -inf) gives zeros, not NaN.
-template <class C, int COLS> ATTN_FN Tile<C, COLS> exp2_sub_rows(Tile<C, COLS> s, const Rows<C> &m) {
-  for_each(s, [&](float &x, int slot, int, int) {
-    float mm = m.x[slot] == neg_inf() ? 0.0f : m.x[slot];
-    x = fexp2(x - mm);
-  });
-  return s;
-}
-/// The same on unscaled scores and maxima: alpha = exp2(c (a - b)), p = exp2(c s - c m), one
-/// fused multiply-add per score (c > 0, so the maximum of s is the maximum of c s); c is one
-/// constant, or one per row (positive_multiplier's).
+/// alpha = exp2(c (a - b)) per row, 1 where both are -inf (a row with nothing unmasked yet);
+/// p = exp2(c s - c m), a fully masked row (m = -inf) giving zeros, not NaN. With c != 1 the
+/// scores and maxima are unscaled, one fused multiply-add per score (c > 0, so the maximum of
+/// s is the maximum of c s); c is one constant, or one per row (positive_multiplier's).
 template <class C, class F> ATTN_FN Rows<C> rows_exp2_diff_by(Rows<C> a, const Rows<C> &b, F c) {
   for_each_row(a, [&](float &x, int slot, int) {
     x = b.x[slot] == neg_inf() ? 1.0f : fexp2((x - b.x[slot]) * c(slot));
@@ -139,13 +125,14 @@ ATTN_FN Tile<C, COLS> exp2_sub_rows_by(Tile<C, COLS> s, const Rows<C> &m, F c) {
   for_each(s, [&](float &x, int slot, int, int) { x = fexp2(x * c(slot) - mc.x[slot]); });
   return s;
 }
-template <class C> ATTN_FN Rows<C> rows_exp2_diff(Rows<C> a, const Rows<C> &b, float c) {
+template <class C> ATTN_FN Rows<C> rows_exp2_diff(Rows<C> a, const Rows<C> &b, float c = 1.0f) {
   return rows_exp2_diff_by(a, b, [&](int) { return c; });
 }
 template <class C> ATTN_FN Rows<C> rows_exp2_diff(Rows<C> a, const Rows<C> &b, const Rows<C> &c) {
   return rows_exp2_diff_by(a, b, [&](int slot) { return c.x[slot]; });
 }
-template <class C, int COLS> ATTN_FN Tile<C, COLS> exp2_sub_rows(Tile<C, COLS> s, const Rows<C> &m, float c) {
+template <class C, int COLS>
+ATTN_FN Tile<C, COLS> exp2_sub_rows(Tile<C, COLS> s, const Rows<C> &m, float c = 1.0f) {
   return exp2_sub_rows_by(s, m, [&](int) { return c; });
 }
 template <class C, int COLS>
