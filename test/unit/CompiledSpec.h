@@ -6,6 +6,7 @@
 #include "runtime/CudaDriver.h"
 
 #include "mlir/IR/MLIRContext.h"
+#include <gtest/gtest.h>
 #include "llvm/Support/MemoryBuffer.h"
 
 namespace attn::test {
@@ -51,5 +52,19 @@ inline bool haveGpu() {
 }
 
 } // namespace attn::test
+
+/// Skips the calling test, visibly, where GPU 0 cannot be used.
+#define ATTN_SKIP_WITHOUT_GPU()                                                                    \
+  if (!::attn::test::haveGpu())                                                                    \
+  GTEST_SKIP() << "no CUDA device"
+
+/// SUITE.NAME runs CHECK(check::Device::Host); its twin GPU.NAME (the GPU suite) runs
+/// CHECK(check::Device::Cuda).
+#define ATTN_HOST_AND_GPU_TEST(SUITE, NAME, CHECK)                                                 \
+  TEST(SUITE, NAME) { CHECK(::attn::check::Device::Host); }                                        \
+  TEST(GPU, NAME) {                                                                                \
+    ATTN_SKIP_WITHOUT_GPU();                                                                       \
+    CHECK(::attn::check::Device::Cuda);                                                            \
+  }
 
 #endif // ATTN_TEST_UNIT_COMPILEDSPEC_H

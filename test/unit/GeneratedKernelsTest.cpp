@@ -12,7 +12,6 @@
 
 using namespace attn;
 using attn::test::Compiled;
-using attn::test::haveGpu;
 
 namespace {
 
@@ -215,8 +214,7 @@ TEST(HostKernels, AWrongScaleFailsTheCheck) {
 }
 
 TEST(GPU, EveryExampleMatchesTheReference) {
-  if (!haveGpu())
-    GTEST_SKIP() << "no CUDA device";
+  ATTN_SKIP_WITHOUT_GPU();
   for (const Case &c : kCases) {
     SCOPED_TRACE(c.example);
     expectPass(c, check::Device::Cuda, 13);
@@ -224,14 +222,12 @@ TEST(GPU, EveryExampleMatchesTheReference) {
 }
 
 TEST(GPU, DeeperPipelinesMatchTheReference) {
-  if (!haveGpu())
-    GTEST_SKIP() << "no CUDA device";
+  ATTN_SKIP_WITHOUT_GPU();
   expectDeepPipelinesPass(check::Device::Cuda);
 }
 
 TEST(GPU, SplitKeysGiveTheUnsplitAnswer) {
-  if (!haveGpu())
-    GTEST_SKIP() << "no CUDA device";
+  ATTN_SKIP_WITHOUT_GPU();
   for (const Case &c : kCases) {
     SCOPED_TRACE(c.example);
     expectSplitsAgree(c, check::Device::Cuda);

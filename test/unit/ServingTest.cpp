@@ -15,7 +15,6 @@
 
 using namespace attn;
 using attn::test::Compiled;
-using attn::test::haveGpu;
 
 namespace {
 
@@ -209,34 +208,8 @@ void expectMixedBatchMatchesReference(check::Device device) {
 
 } // namespace
 
-TEST(Serving, MixedBatchMatchesTheReference) { expectMixedBatchMatchesReference(check::Device::Host); }
-TEST(Serving, AnyKScaleGivesItsMeaning) { expectAnyKScaleGivesItsMeaning(check::Device::Host); }
-TEST(Serving, VllmFp8ScalesMatchTheReference) { expectVllmScales(check::Device::Host); }
-TEST(Serving, PagedCacheGivesTheContiguousAnswer) { expectPagedIsContiguous(check::Device::Host); }
-TEST(Serving, RaggedBatchGivesEachSequencesAnswer) { expectRaggedIsPerSequence(check::Device::Host); }
-
-TEST(GPU, VllmFp8ScalesMatchTheReference) {
-  if (!haveGpu())
-    GTEST_SKIP() << "no CUDA device";
-  expectVllmScales(check::Device::Cuda);
-}
-TEST(GPU, PagedCacheGivesTheContiguousAnswer) {
-  if (!haveGpu())
-    GTEST_SKIP() << "no CUDA device";
-  expectPagedIsContiguous(check::Device::Cuda);
-}
-TEST(GPU, AnyKScaleGivesItsMeaning) {
-  if (!haveGpu())
-    GTEST_SKIP() << "no CUDA device";
-  expectAnyKScaleGivesItsMeaning(check::Device::Cuda);
-}
-TEST(GPU, MixedBatchMatchesTheReference) {
-  if (!haveGpu())
-    GTEST_SKIP() << "no CUDA device";
-  expectMixedBatchMatchesReference(check::Device::Cuda);
-}
-TEST(GPU, RaggedBatchGivesEachSequencesAnswer) {
-  if (!haveGpu())
-    GTEST_SKIP() << "no CUDA device";
-  expectRaggedIsPerSequence(check::Device::Cuda);
-}
+ATTN_HOST_AND_GPU_TEST(Serving, VllmFp8ScalesMatchTheReference, expectVllmScales)
+ATTN_HOST_AND_GPU_TEST(Serving, PagedCacheGivesTheContiguousAnswer, expectPagedIsContiguous)
+ATTN_HOST_AND_GPU_TEST(Serving, RaggedBatchGivesEachSequencesAnswer, expectRaggedIsPerSequence)
+ATTN_HOST_AND_GPU_TEST(Serving, MixedBatchMatchesTheReference, expectMixedBatchMatchesReference)
+ATTN_HOST_AND_GPU_TEST(Serving, AnyKScaleGivesItsMeaning, expectAnyKScaleGivesItsMeaning)
