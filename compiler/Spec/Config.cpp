@@ -90,10 +90,11 @@ std::optional<ConfigOverrides> attn::decodeOverrides(const Signature &sig, const
   if (overridden || sig.batch != BatchLayout::Ragged || !c.pingpong ||
       std::max(sig.q.headDim, sig.v.headDim) > 128)
     return std::nullopt;
-  // Three 64-key stages still fit two CTAs per SM at head dim 128 (2 x 113 KB), fp8 tiles too
-  // (two staging buffers in place of the third widened tile).
+  // Three 64-key stages still fit two CTAs per SM at head dim 128 (2 x 113 KB); fp8 tiles
+  // add their staging buffers, so they keep two.
   ConfigOverrides d = o;
-  d.blockM = 64, d.blockN = 64, d.warps = 4, d.pingpong = false, d.stages = 3;
+  d.blockM = 64, d.blockN = 64, d.warps = 4, d.pingpong = false;
+  d.stages = isFP8(sig.k.dtype) || isFP8(sig.v.dtype) ? 2 : 3;
   return d;
 }
 
@@ -156,12 +157,9 @@ int64_t attn::sharedBytes(const KernelConfig &c, const Signature &sig) {
   // wgmma: dense 128-byte swizzled rows, 1024-byte aligned in the kernel (hence 1024 spare).
   bool wgmma = c.mma == "wgmma";
   int64_t sqk = wgmma ? dqk : rowStride(dqk), sv = wgmma ? dv : rowStride(dv);
-  // fp8 K/V: a staging buffer per tile in flight and at most two widened tiles (Layout.h).
-  int64_t rawSlots = c.stages > 2 ? c.stages - 1 : 1;
-  auto buffers = [&](DType t) { return isFP8(t) ? std::min<int64_t>(c.stages, 2) : c.stages; };
-  int64_t bytes = (wgmma ? 1024 : 0) + c.blockM * sqk * 2 +
-                  c.blockN * (buffers(sig.k.dtype) * sqk + buffers(sig.v.dtype) * sv) * 2;
+  int64_t bytes = (wgmma ? 1024 : 0) + c.blockM * sqk * 2 + c.stages * c.blockN * (sqk + sv) * 2;
   if (isFP8(sig.q.dtype)) bytes += c.blockM * dqk;
+  int64_t rawSlots = c.stages > 2 ? c.stages - 1 : 1; // fp8 tiles in flight (Layout.h)
   if (isFP8(sig.k.dtype)) bytes += rawSlots * c.blockN * dqk;
   if (isFP8(sig.v.dtype)) bytes += rawSlots * c.blockN * dv;
   return bytes;

@@ -54,7 +54,7 @@ KernelConfig selectConfig(const Signature &sig, const ConfigOverrides &overrides
 
 /// The overrides of a second, decode-shaped build of a serving kernel (ragged batch) where the
 /// default is the 128-row ping-pong tile: one warpgroup of 64 rows on 64-key tiles (three
-/// stages; fp8 K/V widen into two of them), two CTAs per SM (the 128-row tile does 32 rows' work per live
+/// stages, two for fp8 K/V), two CTAs per SM (the 128-row tile does 32 rows' work per live
 /// row of a decode step; the H200's paged decode measured 1.3-1.4x faster with this shape).
 /// Launches whose query tiles fit one such tile take it (see rt::shapeFor), and a mixed
 /// batch's short sequences (rt::mixedLaunch). None when the caller overrode the config, for

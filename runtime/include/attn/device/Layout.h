@@ -46,16 +46,12 @@ template <class C> struct Layout {
   static constexpr int ALIGN = C::WGMMA ? 1024 : 16; ///< alignment of the tile buffers
   // Byte offsets from the aligned base (each a multiple of ALIGN up to the raw buffers).
   static constexpr int Q_OFF = 0;
-  // fp8 K/V land raw in one staging buffer per tile that may be in flight while another is
-  // used: one up to two stages, STAGES - 1 beyond. Their MMA-type tiles then need two buffers
-  // at most (tile n + 1 is widened while tile n's MMAs may still read its buffer; tile n + 2
-  // only after a barrier that all of tile n's MMAs are behind), so deeper pipelines cost a
-  // staging buffer per stage, not a widened tile too.
-  static constexpr int RAW_SLOTS = C::STAGES > 2 ? C::STAGES - 1 : 1;
-  static constexpr int K_BUFS = K8 && C::STAGES > 2 ? 2 : C::STAGES, V_BUFS = V8 && C::STAGES > 2 ? 2 : C::STAGES;
   static constexpr int K_OFF = Q_OFF + C::BM * SQ * 2, K_STAGE = C::BN * SK * 2;
-  static constexpr int V_OFF = K_OFF + K_BUFS * K_STAGE, V_STAGE = C::BN * SV * 2;
-  static constexpr int QRAW_OFF = V_OFF + V_BUFS * V_STAGE;
+  static constexpr int V_OFF = K_OFF + C::STAGES * K_STAGE, V_STAGE = C::BN * SV * 2;
+  // fp8 K/V land raw in one staging buffer per tile that may be in flight while another is
+  // used: one up to two stages, STAGES - 1 beyond.
+  static constexpr int RAW_SLOTS = C::STAGES > 2 ? C::STAGES - 1 : 1;
+  static constexpr int QRAW_OFF = V_OFF + C::STAGES * V_STAGE;
   static constexpr int KRAW_OFF = QRAW_OFF + (Q8 ? C::BM * DQKP : 0);
   static constexpr int VRAW_OFF = KRAW_OFF + (K8 ? RAW_SLOTS * C::BN * DQKP : 0);
   static constexpr int BYTES = (C::WGMMA ? 1024 : 0) + VRAW_OFF + (V8 ? RAW_SLOTS * C::BN * DVP : 0);

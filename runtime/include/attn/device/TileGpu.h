@@ -238,10 +238,8 @@ template <class C> struct Smem {
   ATTN_FN u8 *raw(int off) const { return base + off; }
 };
 
-/// The buffer of the K (WHICH = 0) or V tile of keys [n0, n0 + BN), and its fp8 staging buffer.
-template <class C, int WHICH> ATTN_FN int stage_of(int n0) {
-  return (n0 / C::BN) % (WHICH == 0 ? Layout<C>::K_BUFS : Layout<C>::V_BUFS);
-}
+/// The buffer of the K/V tile of keys [n0, n0 + BN), and its fp8 staging buffer.
+template <class C> ATTN_FN int stage_of(int n0) { return (n0 / C::BN) % C::STAGES; }
 template <class C> ATTN_FN int raw_slot_of(int n0) { return (n0 / C::BN) % Layout<C>::RAW_SLOTS; }
 
 /// Issues cp.async copies of NROWS rows of ROWBYTES bytes; row r = base + r0 (CopyRows) comes
@@ -366,10 +364,10 @@ template <class C> ATTN_FN Smem<C> smem_init(u8 *base) {
   Smem<C> sm{base + ((A - (smem_u32(base) & (A - 1))) & (A - 1))};
   Turns<C>::init();
   zero_pad<C, C::BM, C::DQK, Layout<C>::DQKP, Layout<C>::SQ>(sm.q());
-  ATTN_UNROLL for (int s = 0; s < Layout<C>::K_BUFS; ++s)
+  ATTN_UNROLL for (int s = 0; s < C::STAGES; ++s) {
     zero_pad<C, C::BN, C::DQK, Layout<C>::DQKP, Layout<C>::SK>(sm.k(s));
-  ATTN_UNROLL for (int s = 0; s < Layout<C>::V_BUFS; ++s)
     zero_pad<C, C::BN, C::DV, Layout<C>::DVP, Layout<C>::SV>(sm.v(s));
+  }
   return sm;
 }
 
@@ -447,9 +445,9 @@ template <class C, int WHICH> ATTN_FN void load_kv_async(const Cta<C> &cta, cons
       return base + r0 < left ? p : nullptr;
     };
     if constexpr (WHICH == 0)
-      KLoader<C>::start(sm, sm.k(stage_of<C, 0>(n0)), src, raw_slot_of<C>(n0));
+      KLoader<C>::start(sm, sm.k(stage_of<C>(n0)), src, raw_slot_of<C>(n0));
     else
-      VLoader<C>::start(sm, sm.v(stage_of<C, 1>(n0)), src, raw_slot_of<C>(n0));
+      VLoader<C>::start(sm, sm.v(stage_of<C>(n0)), src, raw_slot_of<C>(n0));
   }
   cp_async_commit();
 }
@@ -457,7 +455,7 @@ template <class C, int WHICH> ATTN_FN void load_kv_async(const Cta<C> &cta, cons
 /// flight, and returns its buffer (WIDENED: widen_kv converted it already).
 template <class C, int WHICH, int PENDING, bool WIDENED>
 ATTN_FN const u16 *wait_kv(const Smem<C> &sm, int n0) {
-  u16 *dst = WHICH == 0 ? sm.k(stage_of<C, 0>(n0)) : sm.v(stage_of<C, 1>(n0));
+  u16 *dst = WHICH == 0 ? sm.k(stage_of<C>(n0)) : sm.v(stage_of<C>(n0));
   if constexpr (WHICH == 0)
     KLoader<C>::template finish<PENDING, WIDENED>(sm, dst, raw_slot_of<C>(n0));
   else
@@ -469,9 +467,9 @@ template <class C, int WHICH> ATTN_FN void widen_kv(const Smem<C> &sm, int n0, b
   if (!active)
     return;
   if constexpr (WHICH == 0)
-    KLoader<C>::widen(sm, sm.k(stage_of<C, 0>(n0)), raw_slot_of<C>(n0));
+    KLoader<C>::widen(sm, sm.k(stage_of<C>(n0)), raw_slot_of<C>(n0));
   else
-    VLoader<C>::widen(sm, sm.v(stage_of<C, 1>(n0)), raw_slot_of<C>(n0));
+    VLoader<C>::widen(sm, sm.v(stage_of<C>(n0)), raw_slot_of<C>(n0));
 }
 
 // ---- MMAs: mma.sync ---------------------------------------------------------------------
