@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes runtime/include/attn/device/Wgmma.h: the wgmma.mma_async wrappers of the sm_90a tile
-path, one per MMA type and N (32 to 256 in steps of 32). Each wrapper lists its N/2 accumulator
-registers as inline-asm operands, which is why they are generated rather than written.
+path, one per MMA type (bf16, f16, and the four pairs of fp8 types of Q.K) and N (32 to 256 in
+steps of 32). Each wrapper lists its N/2 accumulator registers as inline-asm operands, which is
+why they are generated rather than written.
 
   gen-wgmma.py OUT        write OUT
   gen-wgmma.py --check F  exit 1 if F differs from what this script writes
@@ -10,6 +11,7 @@ import pathlib
 import sys
 
 TYPES = {"bf16": "bf16", "f16": "f16"}
+FP8 = ("e4m3", "e5m2")
 NS = range(32, 257, 32)
 
 
@@ -38,6 +40,22 @@ def wrapper(mt, n):
     return f"template <> struct Wgmma<{TYPES[mt]}, {n}> {{\n{ss}{rs}}};\n"
 
 
+def wrapper_fp8(at, bt, n):
+    """m64nNk32 with fp8 A and B from shared memory: both K-major, the only form fp8 has."""
+    regs = n // 2
+    d_list = ", ".join(f"%{i}" for i in range(regs))
+    d_ops = ", ".join(f'"+f"(d[{i // 4}][{i % 4}])' for i in range(regs))
+    return (
+        f"template <> struct Wgmma8<{at}, {bt}, {n}> {{\n"
+        f"  ATTN_FN static void ss(float (&d)[{n // 8}][4], u64 a, u64 b, int accumulate) {{\n"
+        f'    asm volatile("{{ .reg .pred p; setp.ne.b32 p, %{regs + 2}, 0;\\n"\n'
+        f'                 "wgmma.mma_async.sync.aligned.m64n{n}k32.f32.{at}.{bt} {{{d_list}}}, %{regs}, %{regs + 1}, p, 1, 1; }}\\n"\n'
+        f"                 : {d_ops}\n"
+        f'                 : "l"(a), "l"(b), "r"(accumulate));\n'
+        f"  }}\n}};\n"
+    )
+
+
 def header():
     parts = [
         "//===- Wgmma.h - wgmma.mma_async wrappers (generated) -----------*- C++ -*-===//\n",
@@ -49,6 +67,8 @@ def header():
         "//   ss: A and B from shared memory, both K-major (Q rows and K rows): d (+)= A B^T;\n",
         "//   rs: A from registers (mma.sync's A fragment layout), B from shared memory MN-major\n",
         "//       (V rows, transposed by the hardware): d (+)= A B.\n",
+        "// Wgmma8<AT, BT, N> issues one m64nNk32 with fp8 A and B (e4m3 or e5m2 each), both from\n",
+        "// shared memory and K-major (fp8 has no transposed form): the Q.K of fp8 q and k.\n",
         "// `accumulate` = 0 overwrites d. The caller fences, commits and waits (TileGpu.h).\n",
         "//\n",
         "//===----------------------------------------------------------------------===//\n",
@@ -58,12 +78,18 @@ def header():
         "namespace attn {\n",
         "namespace dev {\n\n",
         "typedef unsigned long long u64;\n\n",
-        "template <class MT, int N> struct Wgmma;\n\n",
+        "template <class MT, int N> struct Wgmma;\n",
+        "template <class AT, class BT, int N> struct Wgmma8;\n\n",
     ]
     for mt in TYPES:
         for n in NS:
             parts.append(wrapper(mt, n))
             parts.append("\n")
+    for at in FP8:
+        for bt in FP8:
+            for n in NS:
+                parts.append(wrapper_fp8(at, bt, n))
+                parts.append("\n")
     parts += ["} // namespace dev\n", "} // namespace attn\n\n", "#endif // ATTN_DEVICE_WGMMA_H\n"]
     return "".join(parts)
 

@@ -122,8 +122,12 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
   auto sT = mlir::VectorType::get({BM, BN}, f32);
   auto accT = mlir::VectorType::get({BM, dv}, f32);
   auto smem = b.getI64IntegerAttr(3);
-  auto qT = mlir::MemRefType::get({BM, dqk}, mmaElementType(), nullptr, smem);
-  auto kT = mlir::MemRefType::get({BN, dqk}, mmaElementType(), nullptr, smem);
+  // Q and K tiles keep fp8 codes where Q.K runs on fp8 tensor cores; others hold the MMA type.
+  bool qk8 = fp8QK(cfg, sig);
+  mlir::Type qElem = qk8 ? toMLIRType(b.getContext(), sig.q.dtype) : mmaElementType();
+  mlir::Type kElem = qk8 ? toMLIRType(b.getContext(), sig.k.dtype) : mmaElementType();
+  auto qT = mlir::MemRefType::get({BM, dqk}, qElem, nullptr, smem);
+  auto kT = mlir::MemRefType::get({BN, dqk}, kElem, nullptr, smem);
   auto vT = mlir::MemRefType::get({BN, dv}, mmaElementType(), nullptr, smem);
 
   llvm::SmallVector<mlir::NamedAttribute> sigAttrs = {
@@ -175,7 +179,7 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
   // between the softmax and P.V, where the other warpgroup's MMAs hide the conversion. (With
   // more stages, tile n + 1 is not the last in flight, so it is widened where it is waited for.)
   bool twoStagePingpong = stages == 2 && cfg.pingpong;
-  bool widenEarly[2] = {twoStagePingpong && isFP8(sig.k.dtype), twoStagePingpong && isFP8(sig.v.dtype)};
+  bool widenEarly[2] = {twoStagePingpong && isFP8(sig.k.dtype) && !qk8, twoStagePingpong && isFP8(sig.v.dtype)};
   auto wait = [&](llvm::StringRef operand, mlir::Type t, Value n0, int64_t pending) {
     bool early = widenEarly[operand == "v"];
     return tile::WaitOp::create(b, loc, t, b.getStringAttr(operand), n0,

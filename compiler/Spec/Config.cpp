@@ -152,15 +152,22 @@ std::optional<DType> attn::mmaType(const Signature &sig) {
   return sig.q.dtype == DType::F16 || fp8KV ? DType::F16 : DType::BF16;
 }
 
+bool attn::fp8QK(const KernelConfig &c, const Signature &sig) {
+  return c.mma == "wgmma" && isFP8(sig.q.dtype) && isFP8(sig.k.dtype) && sig.q.headDim % 128 == 0;
+}
+
 int64_t attn::sharedBytes(const KernelConfig &c, const Signature &sig) {
   int64_t dqk = roundUp16(sig.q.headDim), dv = roundUp16(sig.v.headDim);
   // wgmma: dense 128-byte swizzled rows, 1024-byte aligned in the kernel (hence 1024 spare).
-  bool wgmma = c.mma == "wgmma";
+  bool wgmma = c.mma == "wgmma", qk8 = fp8QK(c, sig);
   int64_t sqk = wgmma ? dqk : rowStride(dqk), sv = wgmma ? dv : rowStride(dv);
-  int64_t bytes = (wgmma ? 1024 : 0) + c.blockM * sqk * 2 + c.stages * c.blockN * (sqk + sv) * 2;
-  if (isFP8(sig.q.dtype)) bytes += c.blockM * dqk;
+  int64_t qkBytes = qk8 ? 1 : 2; // an element of the Q and K tiles
+  int64_t bytes = (wgmma ? 1024 : 0) + (c.blockM + c.stages * c.blockN) * sqk * qkBytes +
+                  c.stages * c.blockN * sv * 2;
+  // fp8 tiles that widen land raw in staging buffers first.
+  if (isFP8(sig.q.dtype) && !qk8) bytes += c.blockM * dqk;
   int64_t rawSlots = c.stages > 2 ? c.stages - 1 : 1; // fp8 tiles in flight (Layout.h)
-  if (isFP8(sig.k.dtype)) bytes += rawSlots * c.blockN * dqk;
+  if (isFP8(sig.k.dtype) && !qk8) bytes += rawSlots * c.blockN * dqk;
   if (isFP8(sig.v.dtype)) bytes += rawSlots * c.blockN * dv;
   return bytes;
 }

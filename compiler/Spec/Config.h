@@ -71,6 +71,14 @@ std::string checkConfig(const KernelConfig &config, const Signature &sig);
 /// path (nullopt).
 std::optional<DType> mmaType(const Signature &sig);
 
+/// Whether Q.K runs on fp8 tensor cores: fp8 q and k (e4m3 or e5m2 each) on the wgmma path,
+/// with head dims a multiple of 128 (an fp8 row fills whole 128-byte swizzled rows). The Q and
+/// K tiles then keep their fp8 codes; the scores are exact products summed in f32, as with the
+/// widened tiles. P.V stays on 16-bit tensor cores: fp8 has no transposed operand (V would be
+/// transposed in shared memory) and P rounded to e4m3 would keep 3 bits where f16 keeps 10.
+/// Elsewhere (mma.sync, other head dims) q and k widen to the MMA type.
+bool fp8QK(const KernelConfig &config, const Signature &sig);
+
 /// Dynamic shared memory of a kernel, in bytes: the formula of the device library's Layout.h
 /// (which static_asserts that the two agree).
 int64_t sharedBytes(const KernelConfig &config, const Signature &sig);

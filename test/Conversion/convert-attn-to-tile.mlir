@@ -6,6 +6,7 @@
 // RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-analyze-mask --attn-select-config=mma=mma.sync --convert-attn-to-tile | FileCheck %s
 // RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-analyze-mask --attn-select-config=mma=mma.sync --convert-attn-to-tile | attn-opt | FileCheck %s
 // RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-analyze-mask --attn-select-config --convert-attn-to-tile | FileCheck %s --check-prefix=STAGE2
+// RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-analyze-mask --attn-select-config --convert-attn-to-tile | attn-opt | FileCheck %s --check-prefix=STAGE2
 // RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-analyze-mask --attn-select-config=pingpong=off --convert-attn-to-tile | FileCheck %s --check-prefix=NOPP
 // RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-analyze-mask --attn-select-config=stages=3 --convert-attn-to-tile | FileCheck %s --check-prefix=STAGE3
 // RUN: attn-opt %t/kernels.mlir --attn-fold-scales --attn-analyze-mask --attn-select-config="stages=3 pingpong=off" --convert-attn-to-tile | FileCheck %s --check-prefix=LIVE
@@ -283,25 +284,26 @@ attn.kernel @per_token attributes {k = #attn.tensor<f8E4M3FN, 64, per_token_head
 // CHECK-NEXT:  }
 // CHECK-NEXT:  tile.store_out %[[R]]#2, %[[R]]#0, %[[R]]#1 v "per_tensor" {out_scale} : vector<128x128xf32>, vector<128xf32>
 // CHECK-NEXT:  tile.store_lse %[[R]]#0, %[[R]]#1 : vector<128xf32>
-// With ping-pong, fp8 K and V are widened early: each thread converts its own landed copies of
-// tile n + 1 between the softmax and P.V of tile n (and the first tile's after Q's load), so
-// the waits at the tile's top only publish them ({widened}).
+// On wgmma, fp8 q and k keep their codes (memrefs of f8E4M3FN) for Q.K on fp8 tensor cores:
+// neither is widened. With ping-pong, fp8 V is widened early: each thread converts its own
+// landed copies of tile n + 1 between the softmax and P.V of tile n (and the first tile's after
+// Q's load), so the wait at the tile's top only publishes it ({widened}).
 // STAGE2-LABEL: tile.kernel @fp8_out_lse
 // STAGE2-SAME:  pingpong = true
 // STAGE2:       tile.start_q
 // STAGE2-NEXT:  %[[HAS0:.*]] = arith.cmpi slt
 // STAGE2-NEXT:  tile.load_async "k"[%[[LO:.*]]] if %[[HAS0]]
 // STAGE2-NEXT:  tile.load_async "v"[%[[LO]]] if %[[HAS0]]
-// STAGE2-NEXT:  tile.load_q pending 2
-// STAGE2-NEXT:  tile.widen "k"[%[[LO]]] if %[[HAS0]]
+// STAGE2-NEXT:  %[[Q:.*]] = tile.load_q pending 2 : memref<128x128xf8E4M3FN, 3>
 // STAGE2-NEXT:  tile.widen "v"[%[[LO]]] if %[[HAS0]]
 // STAGE2:       scf.for %[[N0:[^ ]*]] =
-// STAGE2:         tile.wait "k"[%[[N0]]] pending 1 {widened}
-// STAGE2-NEXT:    tile.wait "v"[%[[N0]]] pending 0 {widened}
+// STAGE2:         %[[K:.*]] = tile.wait "k"[%[[N0]]] pending 1 : memref<128x128xf8E4M3FN, 3>
+// STAGE2-NEXT:    tile.wait "v"[%[[N0]]] pending 0 {widened} : memref<128x128xf16, 3>
 // STAGE2-NEXT:    tile.load_async "k"[%[[NEXT:.*]]] if %[[MORE:.*]]
 // STAGE2-NEXT:    tile.load_async "v"[%[[NEXT]]] if %[[MORE]]
-// STAGE2:         tile.widen "k"[%[[NEXT]]] if %[[MORE]]
-// STAGE2-NEXT:    tile.widen "v"[%[[NEXT]]] if %[[MORE]]
+// STAGE2-NEXT:    tile.mma_qk %[[Q]], %[[K]] : memref<128x128xf8E4M3FN, 3>, memref<128x128xf8E4M3FN, 3>
+// STAGE2-NOT:     tile.widen "k"
+// STAGE2:         tile.widen "v"[%[[NEXT]]] if %[[MORE]]
 // STAGE2-NEXT:    tile.mma_pv
 attn.kernel @fp8_out_lse attributes {k = #attn.tensor<f8E4M3FN, 128, per_tensor>, lse, out = #attn.tensor<f8E4M3FN, 128, per_tensor>, q = #attn.tensor<f8E4M3FN, 128, per_tensor>, softmax_scale = 0.088388347648318433 : f64, v = #attn.tensor<f8E4M3FN, 128, per_tensor>} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
@@ -327,6 +329,16 @@ attn.kernel @fp8_out_lse attributes {k = #attn.tensor<f8E4M3FN, 128, per_tensor>
 // CHECK-NEXT:    %{{.*}} = tile.exp2_sub %{{.*}}, %[[MN]] by %[[C]] : vector<128x32xf32>, vector<128xf32>
 // CHECK:       %[[MF:.*]] = tile.scale_rows %[[R]]#0, %[[C]] : vector<128xf32>, vector<128xf32>
 // CHECK-NEXT:  tile.store_out %[[R]]#2, %[[MF]], %[[R]]#1 v "per_tensor"
+// With bf16 q, fp8 K widens too (to f16), early like V under ping-pong.
+// STAGE2-LABEL: tile.kernel @bf16q_fp8k
+// STAGE2:       tile.load_q pending 2 {k_sign} : memref<128x128xf16, 3>, vector<128xf32>
+// STAGE2-NEXT:  tile.widen "k"
+// STAGE2-NEXT:  tile.widen "v"
+// STAGE2:         tile.wait "k"[%[[N0:[a-z0-9_]+]]] pending 1 {widened} : memref<128x128xf16, 3>
+// STAGE2-NEXT:    tile.wait "v"[%[[N0]]] pending 0 {widened} : memref<128x128xf16, 3>
+// STAGE2:         tile.widen "k"[%[[NEXT:[a-z0-9_]+]]]
+// STAGE2-NEXT:    tile.widen "v"[%[[NEXT]]]
+// STAGE2-NEXT:    tile.mma_pv
 attn.kernel @bf16q_fp8k attributes {k = #attn.tensor<f8E4M3FN, 128, per_head>, out = #attn.tensor<bf16, 128>, q = #attn.tensor<bf16, 128>, softmax_scale = 0.088388347648318433 : f64, v = #attn.tensor<f8E4M3FN, 128, per_tensor>} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
   attn.yield %s : f32

@@ -241,6 +241,32 @@ TEST(Launch, DecodeBuildOnlyForRaggedKernelsOnThePingPongTile) {
   EXPECT_FALSE(decodeOverrides(ragged(128), chosen));
 }
 
+TEST(Launch, Fp8QKRunsOnFp8TensorCoresOnlyWithWgmmaFp8QAndKAndWholeRows) {
+  auto sig = [](DType q, DType k, int64_t d) {
+    Signature s = bf16Signature(d);
+    s.q.dtype = q, s.k.dtype = k, s.v.dtype = DType::F8E4M3;
+    return s;
+  };
+  ConfigOverrides sm90;
+  sm90.arch = "sm_90a";
+  auto qk8 = [&](const Signature &s, ConfigOverrides o) { return fp8QK(selectConfig(s, o), s); };
+  EXPECT_TRUE(qk8(sig(DType::F8E4M3, DType::F8E4M3, 128), sm90));
+  EXPECT_TRUE(qk8(sig(DType::F8E4M3, DType::F8E5M2, 128), sm90)); // mixed fp8 types
+  EXPECT_TRUE(qk8(sig(DType::F8E5M2, DType::F8E5M2, 256), sm90));
+  EXPECT_FALSE(qk8(sig(DType::BF16, DType::F8E4M3, 128), sm90)); // bf16 q: k widens
+  EXPECT_FALSE(qk8(sig(DType::F8E4M3, DType::F8E4M3, 64), sm90)); // 64-byte rows
+  ConfigOverrides sync = sm90;
+  sync.mma = "mma.sync";
+  EXPECT_FALSE(qk8(sig(DType::F8E4M3, DType::F8E4M3, 128), sync));
+  // The Q and K tiles are fp8 codes (one byte each) and need no staging buffer; V widens to
+  // f16 through its own: 1024 + (128 + 2 * 128) * 128 + 2 * 128 * 128 * 2 + 128 * 128.
+  Signature s = sig(DType::F8E4M3, DType::F8E4M3, 128);
+  EXPECT_EQ(sharedBytes(selectConfig(s, sm90), s), 1024 + 384 * 128 + 65536 + 16384);
+  // bf16 q: f16 Q and K tiles, and K's staging buffer beside V's.
+  Signature w = sig(DType::BF16, DType::F8E4M3, 128);
+  EXPECT_EQ(sharedBytes(selectConfig(w, sm90), w), 1024 + 384 * 128 * 2 + 65536 + 2 * 16384);
+}
+
 TEST(Launch, DecodeBuildTakesLaunchesWhoseQueriesFitOneOfItsTiles) {
   GeneratedKernel k = kernelOf(bf16Signature(), 2);
   auto d = std::make_shared<GeneratedKernel>(kernelOf(bf16Signature(), 2));

@@ -58,6 +58,9 @@ const ScaledCase kVllmScales[] = {
      " v: f8e4m3[128] scale per_tensor; out: bf16; lse: f32; mask { causal } }", 1},
     {"kernel e5m2 { q: f8e5m2[128] scale per_tensor; k: f8e5m2[128] scale per_tensor;"
      " v: f8e5m2[128] scale per_tensor; out: bf16; lse: f32; mask { causal } }", 1},
+    // Q.K on fp8 tensor cores takes either fp8 type for each operand.
+    {"kernel mixed { q: f8e4m3[128] scale per_tensor; k: f8e5m2[128] scale per_tensor;"
+     " v: f8e4m3[128] scale per_tensor; out: bf16; lse: f32; mask { causal } }", 1},
     {"kernel bf16q { q: bf16[128]; k: f8e4m3[128] scale per_tensor; v: f8e4m3[128] scale per_tensor;"
      " out: bf16; gqa = 4; mask { causal } }", 1},
     {"kernel paged_tokens { q: bf16[128]; k: f8e4m3[128] scale per_token_head;"

@@ -22,6 +22,15 @@ mlir::LogicalResult attn::tile::LoadQOp::verify() {
   return mlir::success();
 }
 
+mlir::LogicalResult attn::tile::MmaQKOp::verify() {
+  auto q = llvm::cast<mlir::MemRefType>(getQ().getType()).getElementType();
+  auto k = llvm::cast<mlir::MemRefType>(getK().getType()).getElementType();
+  auto fp8 = [](mlir::Type t) { return llvm::isa<mlir::Float8E4M3FNType, mlir::Float8E5M2Type>(t); };
+  if (fp8(q) != fp8(k) || (!fp8(q) && q != k))
+    return emitOpError("multiplies tiles of one 16-bit type, or two fp8 tiles; not ") << q << " by " << k;
+  return mlir::success();
+}
+
 template <class Op> static mlir::LogicalResult verifyOneMultiplier(Op op) {
   if (op.getScale() && op.getRowScale())
     return op.emitOpError("takes a constant multiplier (`scale`) or one per row (`by`), not both");

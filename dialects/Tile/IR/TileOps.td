@@ -9,7 +9,11 @@ include "mlir/Interfaces/ControlFlowInterfaces.td"
 
 def RegTile : VectorOfRankAndType<[2], [F32]>;
 def RowVec : VectorOfRankAndType<[1], [F32]>;
-def SmemTile : MemRefRankOf<[BF16, F16], [2]>;
+/// A shared-memory tile of the MMA type, or of fp8 codes (Q and K tiles of Q.K on fp8 tensor
+/// cores).
+def SmemTile : MemRefRankOf<[BF16, F16, F8E4M3FN, F8E5M2], [2]>;
+/// A tile of the 16-bit MMA type (the V tile of P.V).
+def MmaTile : MemRefRankOf<[BF16, F16], [2]>;
 
 def Tile_KernelOp : Tile_Op<"kernel", [IsolatedFromAbove, Symbol, NoTerminator]> {
   let summary = "one CTA's program";
@@ -74,7 +78,8 @@ def Tile_StartQOp : Tile_Op<"start_q"> {
 }
 
 def Tile_LoadQOp : Tile_Op<"load_q"> {
-  let summary = "finishes the query tile in shared memory, dequantizing fp8 to the MMA type";
+  let summary = "finishes the query tile in shared memory, dequantizing fp8 to the MMA type "
+                "unless the tile keeps fp8 codes (Q.K on fp8 tensor cores)";
   let description = [{
     Waits for tile.start_q's copies, `pending` later groups of copies (the first K/V tiles)
     being allowed in flight, so that any conversion of q runs while they land.
@@ -107,7 +112,8 @@ def Tile_WaitOp : Tile_Op<"wait"> {
   let description = [{
     Waits until at most `pending` groups of loads issued after the one of keys [n0, n0 +
     block_n) are still in flight (that one has then landed) and yields its buffer; an fp8
-    tile is widened here unless `widened` says a `tile.widen` did it already.
+    tile is widened here to the MMA type unless `widened` says a `tile.widen` did it already
+    (a tile of fp8 codes, the Q.K operand of fp8 tensor cores, is used as it landed).
   }];
   let arguments = (ins StrAttr:$operand, I32:$n0, I64Attr:$pending, UnitAttr:$widened);
   let results = (outs SmemTile:$tile);
@@ -127,14 +133,19 @@ def Tile_WidenOp : Tile_Op<"widen"> {
 
 def Tile_MmaQKOp : Tile_Op<"mma_qk", [Pure]> {
   let summary = "S = Q K^T on tensor cores, f32 accumulation";
+  let description = [{
+    Q and K tiles of one 16-bit MMA type, or both of fp8 codes (e4m3 or e5m2 each): Q.K then
+    runs on fp8 tensor cores.
+  }];
   let arguments = (ins SmemTile:$q, SmemTile:$k);
+  let hasVerifier = 1;
   let results = (outs RegTile:$s);
   let assemblyFormat = "$q `,` $k attr-dict `:` type($q) `,` type($k) `->` type($s)";
 }
 
 def Tile_MmaPVOp : Tile_Op<"mma_pv", [Pure]> {
   let summary = "acc + P V, P rounded to the MMA type";
-  let arguments = (ins RegTile:$p, SmemTile:$v, RegTile:$acc);
+  let arguments = (ins RegTile:$p, MmaTile:$v, RegTile:$acc);
   let results = (outs RegTile:$result);
   let assemblyFormat = "$p `,` $v `,` $acc attr-dict `:` type($p) `,` type($v) `,` type($acc) `->` type($result)";
 }

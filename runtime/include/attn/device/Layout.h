@@ -1,8 +1,10 @@
 //===- Layout.h - Tile shapes and shared-memory layout of a config -*- C++ -*-===//
 //
-// Derived from a kernel's config struct C (BM, BN, WARPS, HPT, STAGES, WGMMA, DQK, DV and the
-// dtypes): head dims padded to the MMA's k of 16, and where each 16-byte chunk of the Q tile,
-// the STAGES K and V tiles and the raw FP8 staging buffers lives in shared memory.
+// Derived from a kernel's config struct C (BM, BN, WARPS, HPT, STAGES, WGMMA, QK8, DQK, DV and
+// the dtypes): head dims padded to the MMA's k of 16, and where each 16-byte chunk of the Q
+// tile, the STAGES K and V tiles and the raw FP8 staging buffers lives in shared memory. With
+// C::QK8 (fp8 q and k on wgmma) the Q and K tiles hold the fp8 codes themselves, one byte an
+// element, for Q.K on fp8 tensor cores; only V is widened.
 //  - mma.sync: rows padded to an odd number of 16-byte chunks, so the 8 rows one ldmatrix
 //    phase reads fall in 8 different bank groups for any head dim.
 //  - wgmma: the canonical 128-byte-swizzled layout of the warpgroup MMAs: a tile of R rows is
@@ -19,6 +21,9 @@
 
 namespace attn {
 namespace dev {
+
+template <bool B, class T, class F> struct Pick { typedef T type; };
+template <class T, class F> struct Pick<false, T, F> { typedef F type; };
 
 template <class T> struct IsFP8 { static constexpr bool value = false; };
 template <> struct IsFP8<e4m3> { static constexpr bool value = true; };
@@ -44,16 +49,18 @@ template <class C> struct Layout {
   static constexpr bool Q8 = IsFP8<typename C::QT>::value, K8 = IsFP8<typename C::KT>::value,
                         V8 = IsFP8<typename C::VT>::value;
   static constexpr int ALIGN = C::WGMMA ? 1024 : 16; ///< alignment of the tile buffers
+  /// An element of the Q and K tiles: an fp8 code (C::QK8) or a value of the MMA type.
+  typedef typename Pick<C::QK8, u8, u16>::type QKE;
   // Byte offsets from the aligned base (each a multiple of ALIGN up to the raw buffers).
   static constexpr int Q_OFF = 0;
-  static constexpr int K_OFF = Q_OFF + C::BM * SQ * 2, K_STAGE = C::BN * SK * 2;
+  static constexpr int K_OFF = Q_OFF + C::BM * SQ * sizeof(QKE), K_STAGE = C::BN * SK * sizeof(QKE);
   static constexpr int V_OFF = K_OFF + C::STAGES * K_STAGE, V_STAGE = C::BN * SV * 2;
   // fp8 K/V land raw in one staging buffer per tile that may be in flight while another is
   // used: one up to two stages, STAGES - 1 beyond.
   static constexpr int RAW_SLOTS = C::STAGES > 2 ? C::STAGES - 1 : 1;
   static constexpr int QRAW_OFF = V_OFF + C::STAGES * V_STAGE;
-  static constexpr int KRAW_OFF = QRAW_OFF + (Q8 ? C::BM * DQKP : 0);
-  static constexpr int VRAW_OFF = KRAW_OFF + (K8 ? RAW_SLOTS * C::BN * DQKP : 0);
+  static constexpr int KRAW_OFF = QRAW_OFF + (Q8 && !C::QK8 ? C::BM * DQKP : 0);
+  static constexpr int VRAW_OFF = KRAW_OFF + (K8 && !C::QK8 ? RAW_SLOTS * C::BN * DQKP : 0);
   static constexpr int BYTES = (C::WGMMA ? 1024 : 0) + VRAW_OFF + (V8 ? RAW_SLOTS * C::BN * DVP : 0);
 
   /// Byte offset of 16-byte chunk c of row r in a tile of ROWS rows of STRIDE elements.
@@ -67,6 +74,8 @@ template <class C> struct Layout {
   static_assert(C::BM % C::HPT == 0, "BM must be a multiple of the packed heads");
   static_assert(!C::WGMMA || (DQKP % 64 == 0 && DVP % 64 == 0 && C::BM == 16 * C::WARPS),
                 "wgmma tiles: head dims multiples of 64, 16 rows per warp");
+  static_assert(!C::QK8 || (C::WGMMA && Q8 && K8 && DQKP % 128 == 0),
+                "fp8 Q.K: wgmma, fp8 q and k, and 128-byte rows (head dim a multiple of 128)");
   static_assert(C::SMEM_BYTES == BYTES, "the compiler's shared-memory size disagrees with the library's");
 };
 

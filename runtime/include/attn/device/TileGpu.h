@@ -14,7 +14,9 @@
 // shared memory (the C fragment of two n8 tiles is the A fragment of one k16 step).
 // Loads are cp.async with zero fill past the ends; FP8 tiles land raw in a staging buffer and
 // the whole CTA converts them once to the MMA type (exact: e4m3 and e5m2 are subsets of bf16
-// and f16), so each element is converted once per CTA, not once per warp.
+// and f16), so each element is converted once per CTA, not once per warp. With C::QK8 the fp8
+// Q and K tiles skip that: they land swizzled as they are and Q.K runs on fp8 tensor cores
+// (m64nNk32, both operands K-major).
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTN_DEVICE_TILEGPU_H
@@ -231,9 +233,10 @@ template <class C> struct Turns {
 // ---- shared-memory tiles and loads --------------------------------------------------------
 
 template <class C> struct Smem {
+  typedef typename Layout<C>::QKE QKE;
   u8 *base; ///< aligned to Layout<C>::ALIGN
-  ATTN_FN u16 *q() const { return reinterpret_cast<u16 *>(base + Layout<C>::Q_OFF); }
-  ATTN_FN u16 *k(int stage) const { return reinterpret_cast<u16 *>(base + Layout<C>::K_OFF + stage * Layout<C>::K_STAGE); }
+  ATTN_FN QKE *q() const { return reinterpret_cast<QKE *>(base + Layout<C>::Q_OFF); }
+  ATTN_FN QKE *k(int stage) const { return reinterpret_cast<QKE *>(base + Layout<C>::K_OFF + stage * Layout<C>::K_STAGE); }
   ATTN_FN u16 *v(int stage) const { return reinterpret_cast<u16 *>(base + Layout<C>::V_OFF + stage * Layout<C>::V_STAGE); }
   ATTN_FN u8 *raw(int off) const { return base + off; }
 };
@@ -316,36 +319,38 @@ ATTN_FN void widen_rows(u16 *dst, const u8 *raw) {
 }
 
 /// Zeroes the padding columns [D, DP) of a shared tile once (loads never write them; the
-/// wgmma path has none).
-template <class C, int NROWS, int D, int DP, int STRIDE> ATTN_FN void zero_pad(u16 *dst) {
+/// wgmma path, the only one with fp8 tiles, has none).
+template <class C, int NROWS, int D, int DP, int STRIDE, class E> ATTN_FN void zero_pad(E *dst) {
   constexpr int PAD = DP - D > 0 ? DP - D : 1;
   if (D < DP)
     for (int i = int(threadIdx.x); i < NROWS * PAD; i += C::WARPS * 32)
       dst[(i / PAD) * STRIDE + D + i % PAD] = 0;
 }
 
-/// One operand's tile: starts the copies of rows (async, one group) and finishes them (wait
-/// until at most PENDING later groups are in flight, widen, make visible to the MMAs).
-template <class C, class T, int NROWS, int D, int DP, int STRIDE, int RAW_OFF> struct TileLoader {
+/// One operand's tile of elements E (the MMA type's bits, or fp8 codes kept as they are):
+/// starts the copies of rows (async, one group) and finishes them (wait until at most PENDING
+/// later groups are in flight, widen fp8 into an MMA-type tile, make visible to the MMAs).
+template <class C, class T, int NROWS, int D, int DP, int STRIDE, int RAW_OFF, class E = u16> struct TileLoader {
+  static constexpr bool WIDEN = IsFP8<T>::value && sizeof(E) == 2;
   /// The fp8 staging buffer `slot` (raw_slot_of: one per tile that may be in flight).
   ATTN_FN static u8 *raw(const Smem<C> &sm, int slot) { return sm.raw(RAW_OFF + slot * NROWS * DP); }
-  template <class Src> ATTN_FN static void start(const Smem<C> &sm, u16 *dst, Src src, int slot = 0) {
-    if constexpr (IsFP8<T>::value)
+  template <class Src> ATTN_FN static void start(const Smem<C> &sm, E *dst, Src src, int slot = 0) {
+    if constexpr (WIDEN)
       copy_rows_async<C, NROWS, D, false, DP>(raw(sm, slot), src);
     else
-      copy_rows_async<C, NROWS, D * 2, true, STRIDE * 2>(reinterpret_cast<u8 *>(dst), src);
+      copy_rows_async<C, NROWS, D * sizeof(T), true, STRIDE * sizeof(E)>(reinterpret_cast<u8 *>(dst), src);
   }
   /// This thread's copies widened into dst (fp8) once they have landed; no barrier.
-  ATTN_FN static void widen(const Smem<C> &sm, u16 *dst, int slot) {
-    if constexpr (IsFP8<T>::value) {
+  ATTN_FN static void widen(const Smem<C> &sm, E *dst, int slot) {
+    if constexpr (WIDEN) {
       cp_async_wait<0>();
       widen_rows<C, T, NROWS, D, DP, STRIDE>(dst, raw(sm, slot));
     }
   }
   template <int PENDING, bool WIDENED = false>
-  ATTN_FN static void finish(const Smem<C> &sm, u16 *dst, int slot = 0) {
+  ATTN_FN static void finish(const Smem<C> &sm, E *dst, int slot = 0) {
     cp_async_wait<PENDING>();
-    if constexpr (IsFP8<T>::value && !WIDENED)
+    if constexpr (WIDEN && !WIDENED)
       widen_rows<C, T, NROWS, D, DP, STRIDE>(dst, raw(sm, slot));
     if constexpr (C::WGMMA)
       fence_proxy_async();
@@ -353,8 +358,8 @@ template <class C, class T, int NROWS, int D, int DP, int STRIDE, int RAW_OFF> s
   }
 };
 
-template <class C> using QLoader = TileLoader<C, typename C::QT, C::BM, C::DQK, Layout<C>::DQKP, Layout<C>::SQ, Layout<C>::QRAW_OFF>;
-template <class C> using KLoader = TileLoader<C, typename C::KT, C::BN, C::DQK, Layout<C>::DQKP, Layout<C>::SK, Layout<C>::KRAW_OFF>;
+template <class C> using QLoader = TileLoader<C, typename C::QT, C::BM, C::DQK, Layout<C>::DQKP, Layout<C>::SQ, Layout<C>::QRAW_OFF, typename Layout<C>::QKE>;
+template <class C> using KLoader = TileLoader<C, typename C::KT, C::BN, C::DQK, Layout<C>::DQKP, Layout<C>::SK, Layout<C>::KRAW_OFF, typename Layout<C>::QKE>;
 template <class C> using VLoader = TileLoader<C, typename C::VT, C::BN, C::DV, Layout<C>::DVP, Layout<C>::SV, Layout<C>::VRAW_OFF>;
 
 /// Shared memory of the kernel, aligned for its layout; zeroes head-dim padding. Call once,
@@ -381,7 +386,7 @@ template <class C> ATTN_FN void start_q(const Cta<C> &cta, const Smem<C> &sm) {
   cp_async_commit();
 }
 /// Waits for start_q's copies (PENDING later groups may stay in flight) and returns the tile.
-template <int PENDING, class C> ATTN_FN const u16 *load_q(const Cta<C> &, const Smem<C> &sm) {
+template <int PENDING, class C> ATTN_FN const typename Layout<C>::QKE *load_q(const Cta<C> &, const Smem<C> &sm) {
   QLoader<C>::template finish<PENDING>(sm, sm.q());
   return sm.q();
 }
@@ -453,14 +458,16 @@ template <class C, int WHICH> ATTN_FN void load_kv_async(const Cta<C> &cta, cons
 }
 /// Waits for the tile of keys [n0, n0 + BN) of k or v, PENDING later groups being allowed in
 /// flight, and returns its buffer (WIDENED: widen_kv converted it already).
-template <class C, int WHICH, int PENDING, bool WIDENED>
-ATTN_FN const u16 *wait_kv(const Smem<C> &sm, int n0) {
-  u16 *dst = WHICH == 0 ? sm.k(stage_of<C>(n0)) : sm.v(stage_of<C>(n0));
-  if constexpr (WHICH == 0)
+template <class C, int WHICH, int PENDING, bool WIDENED> ATTN_FN const auto *wait_kv(const Smem<C> &sm, int n0) {
+  if constexpr (WHICH == 0) {
+    auto *dst = sm.k(stage_of<C>(n0));
     KLoader<C>::template finish<PENDING, WIDENED>(sm, dst, raw_slot_of<C>(n0));
-  else
+    return dst;
+  } else {
+    auto *dst = sm.v(stage_of<C>(n0));
     VLoader<C>::template finish<PENDING, WIDENED>(sm, dst, raw_slot_of<C>(n0));
-  return dst;
+    return dst;
+  }
 }
 /// Widens this thread's fp8 copies of the tile of keys [n0, n0 + BN) when `active`.
 template <class C, int WHICH> ATTN_FN void widen_kv(const Smem<C> &sm, int n0, bool active) {
@@ -476,6 +483,7 @@ template <class C, int WHICH> ATTN_FN void widen_kv(const Smem<C> &sm, int n0, b
 
 /// s = Q K^T for the current K tile.
 template <class C> ATTN_FN void mma_qk_sync(Tile<C, C::BN> &s, const u16 *q, const u16 *k) {
+  static_assert(!C::QK8, "fp8 Q.K is a wgmma path");
   using L = Layout<C>;
   constexpr int MTW = L::MT_PER_WARP;
   const int lane = lane_id(), row0 = warp_id() * MTW * 16;
@@ -530,17 +538,21 @@ template <class C> ATTN_FN void mma_pv_sync(Tile<C, Layout<C>::DVP> &o, const Ti
 
 // ---- MMAs: wgmma ------------------------------------------------------------------------
 
-/// s = Q K^T: per k-step of 16 columns one m64nBNk16 of the warpgroup's 64 Q rows (K-major) by
-/// the BN K rows (K-major). A k-step advances 32 bytes inside a 128-byte panel row, a panel
-/// is 64 columns; 8-row groups are 1024 bytes apart.
-template <class C> ATTN_FN void mma_qk_wgmma(Tile<C, C::BN> &s, const u16 *q, const u16 *k) {
+/// s = Q K^T: per k-step of 32 bytes (16 columns of the MMA type, 32 fp8 codes with C::QK8)
+/// one m64nBNk16 (m64nBNk32) of the warpgroup's 64 Q rows (K-major) by the BN K rows (K-major).
+/// A k-step advances 32 bytes inside a 128-byte panel row; 8-row groups are 1024 bytes apart.
+template <class C, class E> ATTN_FN void mma_qk_wgmma(Tile<C, C::BN> &s, const E *q, const E *k) {
   const u32 qa = smem_u32(q) + (warp_id() / 4) * 64 * 128, kb = smem_u32(k);
   Turns<C>::wait();
   wgmma_fence();
-  ATTN_UNROLL for (int ks = 0; ks < Layout<C>::DQKP / 16; ++ks) {
+  ATTN_UNROLL for (int ks = 0; ks < Layout<C>::DQKP * int(sizeof(E)) / 32; ++ks) {
     u32 off = (ks % 4) * 32;
-    Wgmma<typename C::MT, C::BN>::ss(s.x[0], wgmma_desc(qa + (ks / 4) * C::BM * 128 + off, 16, 1024),
-                                     wgmma_desc(kb + (ks / 4) * C::BN * 128 + off, 16, 1024), ks > 0);
+    u64 a = wgmma_desc(qa + (ks / 4) * C::BM * 128 + off, 16, 1024);
+    u64 b = wgmma_desc(kb + (ks / 4) * C::BN * 128 + off, 16, 1024);
+    if constexpr (C::QK8)
+      Wgmma8<typename C::QT, typename C::KT, C::BN>::ss(s.x[0], a, b, ks > 0);
+    else
+      Wgmma<typename C::MT, C::BN>::ss(s.x[0], a, b, ks > 0);
   }
   wgmma_commit();
   Turns<C>::pass();
@@ -565,7 +577,7 @@ template <class C> ATTN_FN void mma_pv_wgmma(Tile<C, Layout<C>::DVP> &o, const T
   fence_regs(o.x[0]);
 }
 
-template <class C> ATTN_FN void mma_qk(Tile<C, C::BN> &s, const u16 *q, const u16 *k) {
+template <class C, class E> ATTN_FN void mma_qk(Tile<C, C::BN> &s, const E *q, const E *k) {
   if constexpr (C::WGMMA)
     mma_qk_wgmma<C>(s, q, k);
   else
