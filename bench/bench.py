@@ -185,6 +185,9 @@ def benchmark(rows, seqs, dims, only=None):
             vs = (v.float().abs().amax() / 448.0).reshape(1)
             k8 = (k.float() / ks[:, :, None, None]).to(torch.float8_e4m3fn)
             v8 = (v.float() / vs).to(torch.float8_e4m3fn)
+            # All three e4m3 with per-tensor scales (Q.K on fp8 tensor cores).
+            qs1, ks1 = (q.float().abs().amax() / 448.0).reshape(1), (k.float().abs().amax() / 448.0).reshape(1)
+            q8, k81 = (q.float() / qs1).to(torch.float8_e4m3fn), (k.float() / ks1).to(torch.float8_e4m3fn)
             variants = [("full", "full", spec(head_dim=D), {}, None),
                         ("causal", "causal", spec("causal", head_dim=D), {}, None)]
             if D == 128:
@@ -196,14 +199,19 @@ def benchmark(rows, seqs, dims, only=None):
                     ("causal+fp8kv", "causal", spec("causal").replace(
                         "k: bf16[128]; v: bf16[128];",
                         "k: f8e4m3[128] scale per_head; v: f8e4m3[128] scale per_tensor;"),
-                     {"k_scale": ks, "v_scale": vs}, (k8, v8))]
-            for name, mask, text, kw, kv8 in variants:
+                     {"k_scale": ks, "v_scale": vs}, (q, k8, v8)),
+                    ("causal+fp8qkv", "causal", spec("causal").replace(
+                        "q: bf16[128]; k: bf16[128]; v: bf16[128];",
+                        "q: f8e4m3[128] scale per_tensor; k: f8e4m3[128] scale per_tensor;"
+                        " v: f8e4m3[128] scale per_tensor;"),
+                     {"q_scale": qs1, "k_scale": ks1, "v_scale": vs}, (q8, k81, v8))]
+            for name, mask, text, kw, inputs in variants:
                 if only and name not in only:
                     continue
                 flops = 4 * B * H * D * pairs(S, mask)
                 kernel = attn.compile(text)
-                kk, vv = kv8 if kv8 else (k, v)
-                ms = timed(lambda: ours(q, kk, vv, kernel, **kw))
+                qq, kk, vv = inputs if inputs else (q, k, v)
+                ms = timed(lambda: ours(qq, kk, vv, kernel, **kw))
                 row = dict(variant=name, impl="attn", B=B, H=H, S=S, D=D, ms=ms, tflops=flops / ms / 1e9)
                 rows.append(row)
                 line = f"{name:18s} D={D:3d} S={S:6d} attn {row['tflops']:6.1f}"
@@ -223,21 +231,25 @@ def benchmark(rows, seqs, dims, only=None):
                        "causal+fp8kv": lambda s, b, h, qi, kv: s * ks[b, h]}.get(name)
                 if name == "causal+fp8kv":
                     fl = lambda: flex(q, k8, v8, score_mod=mod, block_mask=bm) * vs
+                elif name == "causal+fp8qkv":  # no peer takes fp8 q: the answer only, from flex
+                    fl = lambda: flex((q8.float() * qs1).bfloat16(), (k81.float() * ks1).bfloat16(),
+                                      (v8.float() * vs).bfloat16(), block_mask=bm)
                 else:
                     fl = lambda: flex(q, k, v, score_mod=mod, block_mask=bm)
                 try:
-                    peers["flex"] = timed(fl)
+                    if name != "causal+fp8qkv":
+                        peers["flex"] = timed(fl)
                 except Exception as e:
                     print("   flex failed:", repr(e)[:160])
                 # Same inputs, same answer: our output against the peer's.
                 ref = fl().float()
-                db = sqnr(ours(q, kk, vv, kernel, **kw).float(), ref)
+                db = sqnr(ours(qq, kk, vv, kernel, **kw).float(), ref)
                 row["sqnr_vs_torch_db"] = db
                 for tag, pms in peers.items():
                     rows.append(dict(variant=name, impl=tag, B=B, H=H, S=S, D=D, ms=pms, tflops=flops / pms / 1e9))
                     line += f" | {tag} {flops / pms / 1e9:6.1f}"
                 print(line + f"  TFLOP/s (SQNR vs flex {db:.1f} dB)", flush=True)
-            del q, k, v, k8, v8
+            del q, k, v, k8, v8, q8, k81
             torch.cuda.empty_cache()
 
 
@@ -254,10 +266,11 @@ def decode(rows, lens=(8192, 32768), configs=()):
     bf16_spec = open(os.path.join(EXAMPLES, "paged_decode_gqa.attn")).read()
     fp8_spec = bf16_spec.replace("k: bf16[128];\n  v: bf16[128];",
                                  "k: f8e4m3[128] scale per_tensor;\n  v: f8e4m3[128] scale per_tensor;")
-    kernels = {"bf16": attn.compile(bf16_spec), "fp8": attn.compile(fp8_spec)}
+    fp8q_spec = fp8_spec.replace("q: bf16[128];", "q: f8e4m3[128] scale per_tensor;")
+    kernels = {"bf16": attn.compile(bf16_spec), "fp8": attn.compile(fp8_spec), "fp8q": attn.compile(fp8q_spec)}
     for c in configs:
         tag = ",".join(f"{k}={v}" for k, v in c.items())
-        for dt, text in (("bf16", bf16_spec), ("fp8", fp8_spec)):
+        for dt, text in (("bf16", bf16_spec), ("fp8", fp8_spec), ("fp8q", fp8q_spec)):
             try:
                 kernels[f"{dt}-{tag}"] = attn.compile(text, **{"arch": "sm_90a", **c})
             except attn.Error as e:
@@ -275,12 +288,16 @@ def decode(rows, lens=(8192, 32768), configs=()):
         vd = vc[table].reshape(B, L, Hkv, D).transpose(1, 2).contiguous()
         ks, vs = (kc.float().abs().amax() / 448.0).reshape(1), (vc.float().abs().amax() / 448.0).reshape(1)
         k8, v8 = (kc.float() / ks).to(torch.float8_e4m3fn), (vc.float() / vs).to(torch.float8_e4m3fn)
+        qs = (q.float().abs().amax() / 448.0).reshape(1)
+        q8 = (q.float() / qs).to(torch.float8_e4m3fn)
         want = F.scaled_dot_product_attention(q[:, :, None].float(), kd.float(), vd.float(),
                                               enable_gqa=True)[:, :, 0]
         kw = dict(max_seqlen_q=1, max_seqlen_kv=L, check_metadata=False)
         for dt, K in kernels.items():
-            kk, vv, sc = (k8, v8, {"k_scale": ks, "v_scale": vs}) if dt.startswith("fp8") else (kc, vc, {})
-            fn = lambda: K(q, kk, vv, cu_seqlens_q=cu, seqlens_kv=seqlens, block_table=table, **sc, **kw)
+            qq, kk, vv, sc = (q, k8, v8, {"k_scale": ks, "v_scale": vs}) if dt.startswith("fp8") else (q, kc, vc, {})
+            if dt.startswith("fp8q"):
+                qq, sc = q8, {**sc, "q_scale": qs}
+            fn = lambda: K(qq, kk, vv, cu_seqlens_q=cu, seqlens_kv=seqlens, block_table=table, **sc, **kw)
             try:
                 got = fn()[0].float()
             except attn.Error as e:  # a config this GPU cannot run (e.g. its shared memory)
