@@ -90,8 +90,9 @@ std::optional<ConfigOverrides> attn::decodeOverrides(const Signature &sig, const
   if (overridden || sig.batch != BatchLayout::Ragged || !c.pingpong ||
       std::max(sig.q.headDim, sig.v.headDim) > 128)
     return std::nullopt;
-  // Three 64-key stages still fit two CTAs per SM at head dim 128 (2 x 113 KB); fp8 tiles
-  // add their staging buffers, so they keep two.
+  // Three 64-key stages still fit two CTAs per SM at head dim 128 (2 x 113 KB). fp8 K/V keep
+  // two stages: their tiles then widen into one buffer each (65 KB, three CTAs per SM; three
+  // stages on two CTAs measured slower, docs/performance.md v0.13).
   ConfigOverrides d = o;
   d.blockM = 64, d.blockN = 64, d.warps = 4, d.pingpong = false;
   d.stages = isFP8(sig.k.dtype) || isFP8(sig.v.dtype) ? 2 : 3;
@@ -156,14 +157,24 @@ bool attn::fp8QK(const KernelConfig &c, const Signature &sig) {
   return c.mma == "wgmma" && isFP8(sig.q.dtype) && isFP8(sig.k.dtype) && sig.q.headDim % 128 == 0;
 }
 
+int64_t attn::ctasPerSM(const KernelConfig &c, const Signature &sig) {
+  if (c.mma != "wgmma" || c.warps != 4)
+    return 1;
+  constexpr int64_t kSharedPerSM = 228 * 1024, kReservedPerCTA = 1024; // sm_90
+  return kSharedPerSM / (sharedBytes(c, sig) + kReservedPerCTA) >= 3 ? 3 : 1;
+}
+
 int64_t attn::sharedBytes(const KernelConfig &c, const Signature &sig) {
   int64_t dqk = roundUp16(sig.q.headDim), dv = roundUp16(sig.v.headDim);
   // wgmma: dense 128-byte swizzled rows, 1024-byte aligned in the kernel (hence 1024 spare).
   bool wgmma = c.mma == "wgmma", qk8 = fp8QK(c, sig);
   int64_t sqk = wgmma ? dqk : rowStride(dqk), sv = wgmma ? dv : rowStride(dv);
   int64_t qkBytes = qk8 ? 1 : 2; // an element of the Q and K tiles
-  int64_t bytes = (wgmma ? 1024 : 0) + (c.blockM + c.stages * c.blockN) * sqk * qkBytes +
-                  c.stages * c.blockN * sv * 2;
+  // fp8 K/V that widen need one MMA-type buffer where each tile widens behind a barrier
+  // (Layout.h's WIDE_BUFS), else one per stage.
+  int64_t wide = c.stages > 2 || c.pingpong ? c.stages : 1;
+  int64_t kBufs = isFP8(sig.k.dtype) && !qk8 ? wide : c.stages, vBufs = isFP8(sig.v.dtype) ? wide : c.stages;
+  int64_t bytes = (wgmma ? 1024 : 0) + (c.blockM + kBufs * c.blockN) * sqk * qkBytes + vBufs * c.blockN * sv * 2;
   // fp8 tiles that widen land raw in staging buffers first.
   if (isFP8(sig.q.dtype) && !qk8) bytes += c.blockM * dqk;
   int64_t rawSlots = c.stages > 2 ? c.stages - 1 : 1; // fp8 tiles in flight (Layout.h)

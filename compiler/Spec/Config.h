@@ -53,9 +53,10 @@ llvm::Error parseConfigOverrides(llvm::StringRef text, ConfigOverrides &o);
 KernelConfig selectConfig(const Signature &sig, const ConfigOverrides &overrides);
 
 /// The overrides of a second, decode-shaped build of a serving kernel (ragged batch) where the
-/// default is the 128-row ping-pong tile: one warpgroup of 64 rows on 64-key tiles (three
-/// stages, two for fp8 K/V), two CTAs per SM (the 128-row tile does 32 rows' work per live
-/// row of a decode step; the H200's paged decode measured 1.3-1.4x faster with this shape).
+/// default is the 128-row ping-pong tile: one warpgroup of 64 rows on 64-key tiles, three
+/// stages and two CTAs per SM (two stages and three CTAs for fp8 K/V). The 128-row tile does
+/// 32 rows' work per live row of a decode step; the H200's paged decode measured 1.3-1.4x
+/// faster with this shape.
 /// Launches whose query tiles fit one such tile take it (see rt::shapeFor), and a mixed
 /// batch's short sequences (rt::mixedLaunch). None when the caller overrode the config, for
 /// dense batches, head dims past 128 and other paths.
@@ -78,6 +79,14 @@ std::optional<DType> mmaType(const Signature &sig);
 /// transposed in shared memory) and P rounded to e4m3 would keep 3 bits where f16 keeps 10.
 /// Elsewhere (mma.sync, other head dims) q and k widen to the MMA type.
 bool fp8QK(const KernelConfig &config, const Signature &sig);
+
+/// The CTAs per SM a kernel is built for (its registers capped to fit them, the second
+/// argument of __launch_bounds__): 3 for one-warpgroup wgmma tiles (the decode build) where
+/// the SM's 228 KB of shared memory fit three (168 registers a thread, about what the decode
+/// tile needs); 1 otherwise, leaving the registers to the compiler (two one-warpgroup CTAs
+/// have 256 registers a thread anyway). A decode step is bound by each warp's chain of
+/// dependent instructions, so more warps an SM is what speeds it up.
+int64_t ctasPerSM(const KernelConfig &config, const Signature &sig);
 
 /// Dynamic shared memory of a kernel, in bytes: the formula of the device library's Layout.h
 /// (which static_asserts that the two agree).

@@ -514,10 +514,12 @@ mlir::LogicalResult Emitter::run() {
      << "  typedef " << storageType(v.getElementType()) << " VT;\n"
      << "  typedef " << storageType(out.getElementType()) << " OT;\n"
      << "  typedef " << mma << " MT;\n"
-     << "  static constexpr int SMEM_BYTES = " << sharedBytes(cfg, s) << ";\n"
+     << "  static constexpr int SMEM_BYTES = " << sharedBytes(cfg, s)
+     << ", MIN_CTAS = " << ctasPerSM(cfg, s) << ";\n"
      << "};\n"
      << "} // namespace " << entry << "_config\n\n";
-  os << "ATTN_KERNEL_ENTRY(" << entry << ", " << entry << "_config::Cfg) {\n"
+  os << (ctasPerSM(cfg, s) > 1 ? "ATTN_KERNEL_ENTRY_CTAS(" : "ATTN_KERNEL_ENTRY(") << entry << ", "
+     << entry << "_config::Cfg) {\n"
      << "  using namespace ::attn::dev;\n"
      << "  using Cfg = " << entry << "_config::Cfg;\n"
      << "  ATTN_SHARED(smem_base);\n"

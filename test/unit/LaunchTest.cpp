@@ -229,7 +229,11 @@ TEST(Launch, DecodeBuildOnlyForRaggedKernelsOnThePingPongTile) {
   ASSERT_TRUE(d8);
   KernelConfig c8 = selectConfig(fp8, *d8);
   EXPECT_EQ(c8.stages, 2);
-  EXPECT_LE(2 * (sharedBytes(c8, fp8) + 1024), 228 * 1024);
+  EXPECT_EQ(ctasPerSM(c, ragged(128)), 1); // two by shared memory: no register cap
+  // fp8 K/V widen into one f16 tile each: 1024 + (64 + 64) * 128 * 2 + 64 * 128 * 2 (Q, K, V)
+  // + 2 * 64 * 128 (staging), three CTAs per SM.
+  EXPECT_EQ(sharedBytes(c8, fp8), 66560);
+  EXPECT_EQ(ctasPerSM(c8, fp8), 3);
   EXPECT_FALSE(decodeOverrides(bf16Signature(128), sm90)); // dense
   EXPECT_FALSE(decodeOverrides(ragged(64), sm90));         // no ping-pong at d = 64
   EXPECT_FALSE(decodeOverrides(ragged(256), sm90));        // O would take 128 registers

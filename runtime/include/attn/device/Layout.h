@@ -53,12 +53,18 @@ template <class C> struct Layout {
   typedef typename Pick<C::QK8, u8, u16>::type QKE;
   // Byte offsets from the aligned base (each a multiple of ALIGN up to the raw buffers).
   static constexpr int Q_OFF = 0;
-  static constexpr int K_OFF = Q_OFF + C::BM * SQ * sizeof(QKE), K_STAGE = C::BN * SK * sizeof(QKE);
-  static constexpr int V_OFF = K_OFF + C::STAGES * K_STAGE, V_STAGE = C::BN * SV * 2;
-  // fp8 K/V land raw in one staging buffer per tile that may be in flight while another is
-  // used: one up to two stages, STAGES - 1 beyond.
+  // fp8 K/V that widen land raw in one staging buffer per tile that may be in flight while
+  // another is used: one up to two stages, STAGES - 1 beyond. Their MMA-type tiles need one
+  // buffer where each tile is widened where it is waited for, behind a barrier that all MMAs
+  // of the tile before are ahead of (one stage, or two without ping-pong: the wait for V(n)
+  // comes after every warp's Q.K(n), the wait for K(n + 1) after its P.V(n)); a buffer per
+  // stage otherwise (tile n + 1 widened while tile n's MMAs may still read).
   static constexpr int RAW_SLOTS = C::STAGES > 2 ? C::STAGES - 1 : 1;
-  static constexpr int QRAW_OFF = V_OFF + C::STAGES * V_STAGE;
+  static constexpr int WIDE_BUFS = C::STAGES > 2 || C::PINGPONG ? C::STAGES : 1;
+  static constexpr int K_BUFS = K8 && !C::QK8 ? WIDE_BUFS : C::STAGES, V_BUFS = V8 ? WIDE_BUFS : C::STAGES;
+  static constexpr int K_OFF = Q_OFF + C::BM * SQ * sizeof(QKE), K_STAGE = C::BN * SK * sizeof(QKE);
+  static constexpr int V_OFF = K_OFF + K_BUFS * K_STAGE, V_STAGE = C::BN * SV * 2;
+  static constexpr int QRAW_OFF = V_OFF + V_BUFS * V_STAGE;
   static constexpr int KRAW_OFF = QRAW_OFF + (Q8 && !C::QK8 ? C::BM * DQKP : 0);
   static constexpr int VRAW_OFF = KRAW_OFF + (K8 && !C::QK8 ? RAW_SLOTS * C::BN * DQKP : 0);
   static constexpr int BYTES = (C::WGMMA ? 1024 : 0) + VRAW_OFF + (V8 ? RAW_SLOTS * C::BN * DVP : 0);

@@ -4,7 +4,8 @@
 // in plain C++). A CTA of C::WARPS warps computes a BM x BN score tile; warp w owns rows
 // [w * MTW * 16, (w + 1) * MTW * 16) as MTW 16-row tiles in the layout of mma.sync's m16n8
 // C fragments. K and V tiles are shared by all warps (and by the HPT query heads packed into
-// the rows); with STAGES = 2 each has two buffers, picked by the tile's index. Two MMA paths:
+// the rows); with STAGES = 2 each has two buffers, picked by the tile's index (fp8 ones that
+// widen may need only one: Layout.h). Two MMA paths:
 //  - mma.sync.m16n8k16 (sm80+): Q stays in shared memory and is read with ldmatrix per
 //    k-step, K with ldmatrix, V with ldmatrix.trans.
 //  - wgmma (sm_90a, C::WGMMA): each warpgroup (4 warps, 64 rows) issues m64nNk16 MMAs that
@@ -241,8 +242,10 @@ template <class C> struct Smem {
   ATTN_FN u8 *raw(int off) const { return base + off; }
 };
 
-/// The buffer of the K/V tile of keys [n0, n0 + BN), and its fp8 staging buffer.
-template <class C> ATTN_FN int stage_of(int n0) { return (n0 / C::BN) % C::STAGES; }
+/// The buffer of the K (WHICH = 0) or V tile of keys [n0, n0 + BN), and its fp8 staging buffer.
+template <class C, int WHICH> ATTN_FN int stage_of(int n0) {
+  return (n0 / C::BN) % (WHICH == 0 ? Layout<C>::K_BUFS : Layout<C>::V_BUFS);
+}
 template <class C> ATTN_FN int raw_slot_of(int n0) { return (n0 / C::BN) % Layout<C>::RAW_SLOTS; }
 
 /// Issues cp.async copies of NROWS rows of ROWBYTES bytes; row r = base + r0 (CopyRows) comes
@@ -369,10 +372,10 @@ template <class C> ATTN_FN Smem<C> smem_init(u8 *base) {
   Smem<C> sm{base + ((A - (smem_u32(base) & (A - 1))) & (A - 1))};
   Turns<C>::init();
   zero_pad<C, C::BM, C::DQK, Layout<C>::DQKP, Layout<C>::SQ>(sm.q());
-  ATTN_UNROLL for (int s = 0; s < C::STAGES; ++s) {
+  ATTN_UNROLL for (int s = 0; s < Layout<C>::K_BUFS; ++s)
     zero_pad<C, C::BN, C::DQK, Layout<C>::DQKP, Layout<C>::SK>(sm.k(s));
+  ATTN_UNROLL for (int s = 0; s < Layout<C>::V_BUFS; ++s)
     zero_pad<C, C::BN, C::DV, Layout<C>::DVP, Layout<C>::SV>(sm.v(s));
-  }
   return sm;
 }
 
@@ -450,9 +453,9 @@ template <class C, int WHICH> ATTN_FN void load_kv_async(const Cta<C> &cta, cons
       return base + r0 < left ? p : nullptr;
     };
     if constexpr (WHICH == 0)
-      KLoader<C>::start(sm, sm.k(stage_of<C>(n0)), src, raw_slot_of<C>(n0));
+      KLoader<C>::start(sm, sm.k(stage_of<C, 0>(n0)), src, raw_slot_of<C>(n0));
     else
-      VLoader<C>::start(sm, sm.v(stage_of<C>(n0)), src, raw_slot_of<C>(n0));
+      VLoader<C>::start(sm, sm.v(stage_of<C, 1>(n0)), src, raw_slot_of<C>(n0));
   }
   cp_async_commit();
 }
@@ -460,11 +463,11 @@ template <class C, int WHICH> ATTN_FN void load_kv_async(const Cta<C> &cta, cons
 /// flight, and returns its buffer (WIDENED: widen_kv converted it already).
 template <class C, int WHICH, int PENDING, bool WIDENED> ATTN_FN const auto *wait_kv(const Smem<C> &sm, int n0) {
   if constexpr (WHICH == 0) {
-    auto *dst = sm.k(stage_of<C>(n0));
+    auto *dst = sm.k(stage_of<C, 0>(n0));
     KLoader<C>::template finish<PENDING, WIDENED>(sm, dst, raw_slot_of<C>(n0));
     return dst;
   } else {
-    auto *dst = sm.v(stage_of<C>(n0));
+    auto *dst = sm.v(stage_of<C, 1>(n0));
     VLoader<C>::template finish<PENDING, WIDENED>(sm, dst, raw_slot_of<C>(n0));
     return dst;
   }
@@ -474,9 +477,9 @@ template <class C, int WHICH> ATTN_FN void widen_kv(const Smem<C> &sm, int n0, b
   if (!active)
     return;
   if constexpr (WHICH == 0)
-    KLoader<C>::widen(sm, sm.k(stage_of<C>(n0)), raw_slot_of<C>(n0));
+    KLoader<C>::widen(sm, sm.k(stage_of<C, 0>(n0)), raw_slot_of<C>(n0));
   else
-    VLoader<C>::widen(sm, sm.v(stage_of<C>(n0)), raw_slot_of<C>(n0));
+    VLoader<C>::widen(sm, sm.v(stage_of<C, 1>(n0)), raw_slot_of<C>(n0));
 }
 
 // ---- MMAs: mma.sync ---------------------------------------------------------------------
@@ -595,6 +598,9 @@ template <class C> ATTN_FN void mma_pv(Tile<C, Layout<C>::DVP> &o, const Tile<C,
 
 #define ATTN_KERNEL_ENTRY(NAME, CFG)                                                            \
   extern "C" __global__ void __launch_bounds__(CFG::WARPS * 32) NAME(const ::attn::dev::Args a)
+/// The same, its registers capped for CFG::MIN_CTAS CTAs per SM (ctasPerSM in the compiler).
+#define ATTN_KERNEL_ENTRY_CTAS(NAME, CFG)                                                       \
+  extern "C" __global__ void __launch_bounds__(CFG::WARPS * 32, CFG::MIN_CTAS) NAME(const ::attn::dev::Args a)
 /// The merge of a split launch (see merge_splits).
 #define ATTN_MERGE_ENTRY(NAME)                                                                  \
   extern "C" __global__ void __launch_bounds__(::attn::dev::kMergeThreads) NAME(const ::attn::dev::Args a)

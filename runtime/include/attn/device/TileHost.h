@@ -165,6 +165,7 @@ template <class C> inline void mma_pv(Tile<C, Layout<C>::DVP> &o, const Tile<C, 
 /// The host entry: the kernel body runs once per block, on the calling thread.
 #define ATTN_KERNEL_ENTRY(NAME, CFG)                                                            \
   extern "C" __attribute__((visibility("default"))) void NAME(const ::attn::dev::Args a)
+#define ATTN_KERNEL_ENTRY_CTAS(NAME, CFG) ATTN_KERNEL_ENTRY(NAME, CFG)
 /// The CTA's "shared memory": a per-thread heap buffer, reused across blocks.
 #define ATTN_SHARED(NAME)                                                                       \
   static thread_local std::vector<::attn::dev::u8> attn_host_smem(                              \
