@@ -2,7 +2,7 @@
 //
 // Derived from a kernel's config struct C (BM, BN, WARPS, HPT, STAGES, WGMMA, QK8, DQK, DV and
 // the dtypes): head dims padded to the MMA's k of 16, and where each 16-byte chunk of the Q
-// tile, the STAGES K and V tiles and the raw FP8 staging buffers lives in shared memory. With
+// tile, the K and V tile buffers and the raw FP8 staging buffers lives in shared memory. With
 // C::QK8 (fp8 q and k on wgmma) the Q and K tiles hold the fp8 codes themselves, one byte an
 // element, for Q.K on fp8 tensor cores; only V is widened.
 //  - mma.sync: rows padded to an odd number of 16-byte chunks, so the 8 rows one ldmatrix
