@@ -325,7 +325,21 @@ def decode(rows, lens=(8192, 32768), configs=()):
                 print("  ", tag, "failed:", repr(e)[:120])
         del kc, vc, kd, vd, k8, v8
         torch.cuda.empty_cache()
+    decode_ratios(rows)
     mixed(rows, kernels["bf16"])
+
+
+def decode_ratios(rows):
+    """Issue 5's bar: each fp8 decode's tokens/s against bf16's at the same length, by do_bench
+    and from a CUDA graph."""
+    ours = {(r["variant"], r["L"]): r for r in rows if r["impl"] == "attn"}
+    for (variant, L), r in sorted(ours.items()):
+        base = ours.get(("decode-bf16", L))
+        if base is None or not variant.startswith("decode-fp8"):
+            continue
+        graph = base["graph_ms"] / r["graph_ms"] if r.get("graph_ms") and base.get("graph_ms") else None
+        print(f"  {variant[7:]:24s} L={L:6d} tokens/s {base['ms'] / r['ms']:.2f}x bf16"
+              + (f", {graph:.2f}x from CUDA graphs" if graph else ""), flush=True)
 
 
 def graph_note(kv_bytes, gms):
