@@ -15,10 +15,16 @@ FP8 = ("e4m3", "e5m2")
 NS = range(32, 257, 32)
 
 
+def accumulators(n):
+    """The N/2 f32 accumulator registers: their asm operand list and their constraints."""
+    regs = n // 2
+    return (", ".join(f"%{i}" for i in range(regs)),
+            ", ".join(f'"+f"(d[{i // 4}][{i % 4}])' for i in range(regs)))
+
+
 def wrapper(mt, n):
     regs = n // 2
-    d_list = ", ".join(f"%{i}" for i in range(regs))
-    d_ops = ", ".join(f'"+f"(d[{i // 4}][{i % 4}])' for i in range(regs))
+    d_list, d_ops = accumulators(n)
     shape = f"m64n{n}k16.f32.{mt}.{mt}"
     a0 = regs
     ss = (
@@ -43,8 +49,7 @@ def wrapper(mt, n):
 def wrapper_fp8(at, bt, n):
     """m64nNk32 with fp8 A and B from shared memory: both K-major, the only form fp8 has."""
     regs = n // 2
-    d_list = ", ".join(f"%{i}" for i in range(regs))
-    d_ops = ", ".join(f'"+f"(d[{i // 4}][{i % 4}])' for i in range(regs))
+    d_list, d_ops = accumulators(n)
     return (
         f"template <> struct Wgmma8<{at}, {bt}, {n}> {{\n"
         f"  ATTN_FN static void ss(float (&d)[{n // 8}][4], u64 a, u64 b, int accumulate) {{\n"
