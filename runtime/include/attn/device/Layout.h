@@ -82,6 +82,9 @@ template <class C> struct Layout {
                 "wgmma tiles: head dims multiples of 64, 16 rows per warp");
   static_assert(!C::QK8 || (C::WGMMA && Q8 && K8 && DQKP % 128 == 0),
                 "fp8 Q.K: wgmma, fp8 q and k, and 128-byte rows (head dim a multiple of 128)");
+  static_assert(!C::WGMMA || (K_OFF % 1024 == 0 && K_STAGE % 1024 == 0 && V_OFF % 1024 == 0 &&
+                               V_STAGE % 1024 == 0),
+                "wgmma tiles start on the 128-byte swizzle's 1024-byte period");
   static_assert(C::SMEM_BYTES == BYTES, "the compiler's shared-memory size disagrees with the library's");
 };
 
