@@ -122,13 +122,14 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
   auto sT = mlir::VectorType::get({BM, BN}, f32);
   auto accT = mlir::VectorType::get({BM, dv}, f32);
   auto smem = b.getI64IntegerAttr(3);
-  // Q and K tiles keep fp8 codes where Q.K runs on fp8 tensor cores; others hold the MMA type.
-  bool qk8 = fp8QK(cfg, sig);
-  mlir::Type qElem = qk8 ? toMLIRType(b.getContext(), sig.q.dtype) : mmaElementType();
-  mlir::Type kElem = qk8 ? toMLIRType(b.getContext(), sig.k.dtype) : mmaElementType();
-  auto qT = mlir::MemRefType::get({BM, dqk}, qElem, nullptr, smem);
-  auto kT = mlir::MemRefType::get({BN, dqk}, kElem, nullptr, smem);
-  auto vT = mlir::MemRefType::get({BN, dv}, mmaElementType(), nullptr, smem);
+  // Tiles keep fp8 codes where Q.K runs on fp8 tensor cores (Q and K) and where the warp-split
+  // MMAs widen them in registers (K and V); others hold the MMA type.
+  auto elem = [&](char operand, DType dtype) {
+    return fp8Codes(cfg, sig, operand) ? toMLIRType(b.getContext(), dtype) : mmaElementType();
+  };
+  auto qT = mlir::MemRefType::get({BM, dqk}, elem('q', sig.q.dtype), nullptr, smem);
+  auto kT = mlir::MemRefType::get({BN, dqk}, elem('k', sig.k.dtype), nullptr, smem);
+  auto vT = mlir::MemRefType::get({BN, dv}, elem('v', sig.v.dtype), nullptr, smem);
 
   llvm::SmallVector<mlir::NamedAttribute> sigAttrs = {
       b.getNamedAttr("q", kernel.getQAttr()), b.getNamedAttr("k", kernel.getKAttr()),
@@ -179,7 +180,8 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
   // between the softmax and P.V, where the other warpgroup's MMAs hide the conversion. (With
   // more stages, tile n + 1 is not the last in flight, so it is widened where it is waited for.)
   bool twoStagePingpong = stages == 2 && cfg.pingpong;
-  bool widenEarly[2] = {twoStagePingpong && isFP8(sig.k.dtype) && !qk8, twoStagePingpong && isFP8(sig.v.dtype)};
+  bool widenEarly[2] = {twoStagePingpong && isFP8(sig.k.dtype) && !fp8Codes(cfg, sig, 'k'),
+                        twoStagePingpong && isFP8(sig.v.dtype) && !fp8Codes(cfg, sig, 'v')};
   auto wait = [&](llvm::StringRef operand, mlir::Type t, Value n0, int64_t pending) {
     bool early = widenEarly[operand == "v"];
     return tile::WaitOp::create(b, loc, t, b.getStringAttr(operand), n0,

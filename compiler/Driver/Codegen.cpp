@@ -30,6 +30,7 @@ void attn::buildCodegenPipeline(mlir::OpPassManager &pm, const CodegenOptions &o
   sel.headsPerTile = o.headsPerTile.value_or(0);
   sel.mma = o.mma.value_or("");
   sel.pingpong = o.pingpong ? (*o.pingpong ? "on" : "off") : "";
+  sel.warpSplit = o.warpSplit ? (*o.warpSplit ? "on" : "off") : "";
   pm.addPass(createAttnSelectConfig(sel));
   pm.addPass(createConvertAttnToTile());
   pm.addPass(mlir::createCanonicalizerPass());

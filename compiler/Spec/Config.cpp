@@ -8,8 +8,8 @@ using namespace attn;
 
 namespace {
 int64_t roundUp16(int64_t d) { return (d + 15) / 16 * 16; }
-/// Shared row stride in elements: an odd number of 16-byte chunks (Layout.h's stride()).
-int64_t rowStride(int64_t d) { return ((d / 8) % 2 ? d / 8 : d / 8 + 1) * 8; }
+/// A shared row in bytes (mma.sync): an odd number of 16-byte chunks (Layout.h's stride()).
+int64_t rowStride(int64_t bytes) { return (bytes / 16) % 2 ? bytes : bytes + 16; }
 } // namespace
 
 llvm::Error attn::parseConfigOverrides(llvm::StringRef text, ConfigOverrides &o) {
@@ -40,15 +40,15 @@ llvm::Error attn::parseConfigOverrides(llvm::StringRef text, ConfigOverrides &o)
       o.mma = value.str();
     } else if (key == "mma") {
       return bad("wgmma or mma.sync");
-    } else if (key == "pingpong" && (value == "on" || value == "off")) {
-      o.pingpong = value == "on";
-    } else if (key == "pingpong") {
+    } else if ((key == "pingpong" || key == "warp_split") && (value == "on" || value == "off")) {
+      (key == "pingpong" ? o.pingpong : o.warpSplit) = value == "on";
+    } else if (key == "pingpong" || key == "warp_split") {
       return bad("on or off");
     } else {
       return llvm::createStringError(
           llvm::inconvertibleErrorCode(),
           llvm::formatv("config: unknown '{0}'; the keys are arch, block_m, block_n, warps, stages, "
-                        "heads_per_tile, mma and pingpong, as key=value separated by commas",
+                        "heads_per_tile, mma, pingpong and warp_split, as key=value separated by commas",
                         item));
     }
   }
@@ -80,22 +80,30 @@ KernelConfig attn::selectConfig(const Signature &sig, const ConfigOverrides &o) 
   if (o.headsPerTile) c.headsPerTile = *o.headsPerTile;
   c.pingpong = o.pingpong.value_or(c.mma == "wgmma" && c.warps == 8 && c.stages >= 2 &&
                                    std::min(sig.q.headDim, sig.v.headDim) >= 128);
+  c.warpSplit = o.warpSplit.value_or(false);
   return c;
 }
 
 std::optional<ConfigOverrides> attn::decodeOverrides(const Signature &sig, const ConfigOverrides &o) {
-  bool overridden = o.blockM || o.blockN || o.warps || o.stages || o.headsPerTile || o.mma || o.pingpong;
+  bool overridden = o.blockM || o.blockN || o.warps || o.stages || o.headsPerTile || o.mma || o.pingpong ||
+                    o.warpSplit;
   KernelConfig c = selectConfig(sig, o);
   // Head dims past 128 keep one build: their O tile alone would take 128 registers a thread.
   if (overridden || sig.batch != BatchLayout::Ragged || !c.pingpong ||
       std::max(sig.q.headDim, sig.v.headDim) > 128)
     return std::nullopt;
-  // Three 64-key stages still fit two CTAs per SM at head dim 128 (2 x 113 KB). fp8 K/V keep
-  // two stages: their tiles then widen into one buffer each (65 KB, three CTAs per SM; three
-  // stages on two CTAs measured slower, docs/performance.md v0.13).
   ConfigOverrides d = o;
-  d.blockM = 64, d.blockN = 64, d.warps = 4, d.pingpong = false;
-  d.stages = isFP8(sig.k.dtype) || isFP8(sig.v.dtype) ? 2 : 3;
+  if (isFP8(sig.k.dtype) || isFP8(sig.v.dtype)) {
+    // fp8 K/V: warp split, 16 rows (one m16 tile: a decode step's 4-8 heads) on 4 warps of 48
+    // keys each (192-key tiles), two stages: the codes widen in registers, and two CTAs fit an
+    // SM (112 KB at head dim 128, the only one with a ping-pong default and so a decode build).
+    // 64-key tiles on three CTAs measured 1-3 % slower (docs/performance.md v0.14).
+    d.mma = "mma.sync", d.warpSplit = true, d.pingpong = false;
+    d.blockM = 16, d.blockN = 192, d.warps = 4, d.stages = 2;
+    return d;
+  }
+  // Three 64-key stages still fit two CTAs per SM at head dim 128 (2 x 113 KB).
+  d.blockM = 64, d.blockN = 64, d.warps = 4, d.pingpong = false, d.stages = 3;
   return d;
 }
 
@@ -118,9 +126,24 @@ std::string attn::checkConfig(const KernelConfig &c, const Signature &sig) {
                            "rows); use mma = mma.sync",
                            sig.q.headDim, sig.v.headDim);
   }
-  if (c.blockM < 16 || c.blockM % (16 * c.warps) != 0)
+  if (c.warpSplit) {
+    int64_t dv = roundUp16(sig.v.headDim);
+    if (c.mma != "mma.sync" || c.pingpong)
+      return "warp_split needs mma = mma.sync, without pingpong";
+    if (c.blockM < 16 || c.blockM % 16 != 0)
+      return llvm::formatv("block_m = {0}: warp_split needs a positive multiple of 16", c.blockM);
+    if (c.blockN % (16 * c.warps) != 0 || c.blockN == dv)
+      return llvm::formatv("block_n = {0}: warp_split needs a multiple of 16 * warps = {1} (16 keys "
+                           "a warp at least) other than the padded v head dim {2}",
+                           c.blockN, 16 * c.warps, dv);
+    if ((isFP8(sig.k.dtype) && sig.q.headDim % 32 != 0) || (isFP8(sig.v.dtype) && sig.v.headDim % 32 != 0))
+      return llvm::formatv("head dims {0} and {1}: warp_split reads fp8 K and V in 32-byte steps; "
+                           "use multiples of 32",
+                           sig.q.headDim, sig.v.headDim);
+  } else if (c.blockM < 16 || c.blockM % (16 * c.warps) != 0) {
     return llvm::formatv("block_m = {0} must be a positive multiple of 16 * warps = {1}", c.blockM,
                          16 * c.warps);
+  }
   if (c.blockN < 16 || c.blockN % 16 != 0 || c.blockN > 256)
     return llvm::formatv("block_n = {0} must be a multiple of 16 from 16 to 256", c.blockN);
   if (c.stages < 1 || c.stages > 4)
@@ -154,11 +177,21 @@ std::optional<DType> attn::mmaType(const Signature &sig) {
 }
 
 bool attn::fp8QK(const KernelConfig &c, const Signature &sig) {
-  return c.mma == "wgmma" && isFP8(sig.q.dtype) && isFP8(sig.k.dtype) && sig.q.headDim % 128 == 0;
+  if (!isFP8(sig.q.dtype) || !isFP8(sig.k.dtype))
+    return false;
+  return c.mma == "wgmma" ? sig.q.headDim % 128 == 0 : c.warpSplit && sig.q.headDim % 32 == 0;
+}
+
+bool attn::fp8Codes(const KernelConfig &c, const Signature &sig, char operand) {
+  switch (operand) {
+  case 'q': return fp8QK(c, sig);
+  case 'k': return isFP8(sig.k.dtype) && (fp8QK(c, sig) || c.warpSplit);
+  default: return isFP8(sig.v.dtype) && c.warpSplit;
+  }
 }
 
 int64_t attn::ctasPerSM(const KernelConfig &c, const Signature &sig) {
-  if (c.mma != "wgmma" || c.warps != 4)
+  if (!(c.mma == "wgmma" || c.warpSplit) || c.warps != 4)
     return 1;
   constexpr int64_t kSharedPerSM = 228 * 1024, kReservedPerCTA = 1024; // sm_90
   return kSharedPerSM / (sharedBytes(c, sig) + kReservedPerCTA) >= 3 ? 3 : 1;
@@ -167,18 +200,25 @@ int64_t attn::ctasPerSM(const KernelConfig &c, const Signature &sig) {
 int64_t attn::sharedBytes(const KernelConfig &c, const Signature &sig) {
   int64_t dqk = roundUp16(sig.q.headDim), dv = roundUp16(sig.v.headDim);
   // wgmma: dense 128-byte swizzled rows, 1024-byte aligned in the kernel (hence 1024 spare).
-  bool wgmma = c.mma == "wgmma", qk8 = fp8QK(c, sig);
-  int64_t sqk = wgmma ? dqk : rowStride(dqk), sv = wgmma ? dv : rowStride(dv);
-  int64_t qkBytes = qk8 ? 1 : 2; // an element of the Q and K tiles
+  bool wgmma = c.mma == "wgmma";
+  // A tile's row in bytes: elements of one byte (fp8 codes) or two (the MMA type).
+  auto row = [&](int64_t d, char operand) {
+    int64_t bytes = d * (fp8Codes(c, sig, operand) ? 1 : 2);
+    return wgmma ? bytes : rowStride(bytes);
+  };
+  bool widen[3] = {isFP8(sig.q.dtype) && !fp8Codes(c, sig, 'q'), isFP8(sig.k.dtype) && !fp8Codes(c, sig, 'k'),
+                   isFP8(sig.v.dtype) && !fp8Codes(c, sig, 'v')};
   // fp8 K/V that widen need one MMA-type buffer where each tile widens behind a barrier
   // (Layout.h's WIDE_BUFS), else one per stage.
   int64_t wide = c.stages > 2 || c.pingpong ? c.stages : 1;
-  int64_t kBufs = isFP8(sig.k.dtype) && !qk8 ? wide : c.stages, vBufs = isFP8(sig.v.dtype) ? wide : c.stages;
-  int64_t bytes = (wgmma ? 1024 : 0) + (c.blockM + kBufs * c.blockN) * sqk * qkBytes + vBufs * c.blockN * sv * 2;
+  int64_t kBufs = widen[1] ? wide : c.stages, vBufs = widen[2] ? wide : c.stages;
+  int64_t bytes = c.blockM * row(dqk, 'q') + kBufs * c.blockN * row(dqk, 'k') + vBufs * c.blockN * row(dv, 'v');
   // fp8 tiles that widen land raw in staging buffers first.
-  if (isFP8(sig.q.dtype) && !qk8) bytes += c.blockM * dqk;
   int64_t rawSlots = c.stages > 2 ? c.stages - 1 : 1; // fp8 tiles in flight (Layout.h)
-  if (isFP8(sig.k.dtype) && !qk8) bytes += rawSlots * c.blockN * dqk;
-  if (isFP8(sig.v.dtype)) bytes += rawSlots * c.blockN * dv;
-  return bytes;
+  if (widen[0]) bytes += c.blockM * dqk;
+  if (widen[1]) bytes += rawSlots * c.blockN * dqk;
+  if (widen[2]) bytes += rawSlots * c.blockN * dv;
+  // Warp split: the warps' partial O, m and l meet in the same space at the end.
+  if (c.warpSplit) bytes = std::max(bytes, c.warps * c.blockM * (dv + 2) * 4);
+  return (wgmma ? 1024 : 0) + bytes;
 }

@@ -24,6 +24,10 @@ struct KernelConfig {
   std::string mma;          ///< "wgmma" (sm_90a warpgroup MMAs) or "mma.sync" (sm_80 and newer)
   bool pingpong = false;    ///< two warpgroups take turns at the tensor cores (wgmma, 8 warps,
                             ///< 2+ stages; K and V then waited for at the top of each tile)
+  bool warpSplit = false;   ///< the warps split each K/V tile's keys (mma.sync), every warp
+                            ///< holding all block_m rows with its own online softmax, merged at
+                            ///< the end; fp8 K and V stay codes in shared memory, widened in
+                            ///< registers as the MMAs read them (the decode tile)
 };
 
 /// What a caller may choose; unset fields are attn-select-config's.
@@ -31,12 +35,13 @@ struct ConfigOverrides {
   std::string arch = "sm_90a";
   std::optional<int64_t> blockM, blockN, warps, stages, headsPerTile;
   std::optional<std::string> mma;
-  std::optional<bool> pingpong;
+  std::optional<bool> pingpong, warpSplit;
 };
 
 /// Reads overrides from `key=value` pairs separated by commas ("block_m=64,mma=mma.sync"):
-/// arch, block_m, block_n, warps, stages, heads_per_tile (positive ints), mma and pingpong
-/// (on/off). An unknown key or a malformed value is an error naming it; "" changes nothing.
+/// arch, block_m, block_n, warps, stages, heads_per_tile (positive ints), mma, pingpong and
+/// warp_split (on/off). An unknown key or a malformed value is an error naming it; "" changes
+/// nothing.
 llvm::Error parseConfigOverrides(llvm::StringRef text, ConfigOverrides &o);
 
 /// The config for a signature on an arch. On sm_90a with head dims that are multiples of 64 (up
@@ -53,10 +58,12 @@ llvm::Error parseConfigOverrides(llvm::StringRef text, ConfigOverrides &o);
 KernelConfig selectConfig(const Signature &sig, const ConfigOverrides &overrides);
 
 /// The overrides of a second, decode-shaped build of a serving kernel (ragged batch) where the
-/// default is the 128-row ping-pong tile: one warpgroup of 64 rows on 64-key tiles, three
-/// stages and two CTAs per SM (two stages and three CTAs for fp8 K/V). The 128-row tile does
-/// 32 rows' work per live row of a decode step; the H200's paged decode measured 1.3-1.4x
-/// faster with this shape.
+/// default is the 128-row ping-pong tile. 16-bit K/V: one warpgroup of 64 rows on 64-key
+/// tiles, three stages and two CTAs per SM; the 128-row tile does 32 rows' work per live row of
+/// a decode step, and the H200's paged decode measured 1.3-1.4x faster with this shape. fp8
+/// K/V: warp split (mma.sync, 16 rows, each of 4 warps 48 keys of a 192-key tile, two stages,
+/// two CTAs per SM), whose codes widen in registers; measured 1.6x faster than the
+/// one-warpgroup tile on the H200 (docs/performance.md v0.14).
 /// Launches whose query tiles fit one such tile take it (see rt::shapeFor), and a mixed
 /// batch's short sequences (rt::mixedLaunch). None when the caller overrode the config, for
 /// dense batches, head dims past 128 and other paths.
@@ -72,13 +79,18 @@ std::string checkConfig(const KernelConfig &config, const Signature &sig);
 /// path (nullopt).
 std::optional<DType> mmaType(const Signature &sig);
 
-/// Whether Q.K runs on fp8 tensor cores: fp8 q and k (e4m3 or e5m2 each) on the wgmma path,
-/// with head dims a multiple of 128 (an fp8 row fills whole 128-byte swizzled rows). The Q and
-/// K tiles then keep their fp8 codes; the scores are exact products summed in f32, as with the
-/// widened tiles. P.V stays on 16-bit tensor cores: fp8 has no transposed operand (V would be
-/// transposed in shared memory) and P rounded to e4m3 would keep 3 bits where f16 keeps 10.
-/// Elsewhere (mma.sync, other head dims) q and k widen to the MMA type.
+/// Whether Q.K runs on fp8 tensor cores: fp8 q and k (e4m3 or e5m2 each) on the wgmma path
+/// with head dims a multiple of 128 (an fp8 row fills whole 128-byte swizzled rows), or split
+/// keys (mma.sync m16n8k32) with head dims a multiple of 32. The Q and K tiles then keep their
+/// fp8 codes; the scores are exact products summed in f32, as with the widened tiles. P.V
+/// stays on 16-bit tensor cores: fp8 has no transposed operand (V would be transposed in shared
+/// memory) and P rounded to e4m3 would keep 3 bits where f16 keeps 10. Elsewhere q and k widen
+/// to the MMA type.
 bool fp8QK(const KernelConfig &config, const Signature &sig);
+
+/// Whether the shared tile of `operand` ('q', 'k' or 'v') holds fp8 codes rather than the MMA
+/// type: Q and K for fp8 Q.K (fp8QK); K and V that the warp-split MMAs widen in registers.
+bool fp8Codes(const KernelConfig &config, const Signature &sig, char operand);
 
 /// The CTAs per SM a kernel is built for (its registers capped to fit them, the second
 /// argument of __launch_bounds__): 3 for one-warpgroup wgmma tiles (the decode build) where

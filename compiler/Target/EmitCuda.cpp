@@ -504,7 +504,8 @@ mlir::LogicalResult Emitter::run() {
      << ", STAGES = " << cfg.stages << ";\n"
      << "  static constexpr bool WGMMA = " << (cfg.mma == "wgmma" ? "true" : "false")
      << ", PINGPONG = " << (cfg.pingpong ? "true" : "false")
-     << ", QK8 = " << (fp8QK(cfg, s) ? "true" : "false") << ";\n"
+     << ", QK8 = " << (fp8QK(cfg, s) ? "true" : "false")
+     << ", WARP_SPLIT = " << (cfg.warpSplit ? "true" : "false") << ";\n"
      << "  static constexpr int DQK = " << s.q.headDim << ", DV = " << s.v.headDim
      << ", PAGE = " << (page ? page.getInt() : 0) << ";\n"
      << "  static constexpr bool RAGGED = " << (sig.get("ragged") ? "true" : "false") << ";\n"

@@ -17,7 +17,7 @@
 //--- kernels.mlir
 // (a) causal bf16, head dim 128: 128 x 32 tiles on 4 warps; keys [0, q_last + 1) clamped to the sequence.
 // CHECK-LABEL: tile.kernel @causal
-// CHECK-SAME:  config {arch = "sm_90a", block_m = 128 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", pingpong = false, stages = 1 : i64, warps = 4 : i64}
+// CHECK-SAME:  config {arch = "sm_90a", block_m = 128 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", pingpong = false, stages = 1 : i64, warp_split = false, warps = 4 : i64}
 // CHECK-SAME:  signature {k = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, params = [], q = #attn.tensor<bf16, 128>, v = #attn.tensor<bf16, 128>}
 // CHECK-NOT:   attn.kernel
 // CHECK:       %[[B:.*]], %[[QF:.*]], %[[QL:.*]], %[[KVLEN:.*]] = tile.cta_info
@@ -86,7 +86,7 @@
 // waited for (K's wait allows V's load to stay in flight), then K(n + 1) and V(n + 1) load
 // during all of tile n; nothing waits between Q.K and P.V, where the warpgroups take turns.
 // STAGE2-LABEL: tile.kernel @causal
-// STAGE2-SAME:  config {arch = "sm_90a", block_m = 128 : i64, block_n = 128 : i64, heads_per_tile = 1 : i64, mma = "wgmma", pingpong = true, stages = 2 : i64, warps = 8 : i64}
+// STAGE2-SAME:  config {arch = "sm_90a", block_m = 128 : i64, block_n = 128 : i64, heads_per_tile = 1 : i64, mma = "wgmma", pingpong = true, stages = 2 : i64, warp_split = false, warps = 8 : i64}
 // STAGE2:       %[[LO:.*]], %[[HI0:.*]] = tile.kv_split
 // STAGE2:       tile.start_q
 // STAGE2-NEXT:  %[[HAS0:.*]] = arith.cmpi slt, %[[LO]], %[[HI0]] : i32
@@ -107,7 +107,7 @@
 // Two stages without ping-pong: K(n + 1) loads from the start of tile n, V(n + 1) from its P.V;
 // each wait leaves the other operand's next load in flight.
 // NOPP-LABEL: tile.kernel @causal
-// NOPP-SAME:  mma = "wgmma", pingpong = false, stages = 2 : i64
+// NOPP-SAME:  mma = "wgmma", pingpong = false, stages = 2 : i64, warp_split = false
 // NOPP:       scf.for %[[N0:[^ ]*]] =
 // NOPP-NEXT:    %[[NEXT:.*]] = arith.addi %[[N0]], %{{.*}} : i32
 // NOPP-NEXT:    %[[MORE:.*]] = arith.cmpi slt, %[[NEXT]], %{{.*}} : i32
@@ -245,7 +245,7 @@ attn.kernel @natural attributes {k = #attn.tensor<bf16, 64>, out = #attn.tensor<
 // Head dim 64: 128 x 64 tiles on 4 warps. With fp8 K and V the MMAs run on f16: bf16 q's rows
 // enter f16 divided by powers of two, which the score multiplier takes back (`times`).
 // CHECK-LABEL: tile.kernel @per_token
-// CHECK-SAME:  config {arch = "sm_90a", block_m = 128 : i64, block_n = 64 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", pingpong = false, stages = 1 : i64, warps = 4 : i64}
+// CHECK-SAME:  config {arch = "sm_90a", block_m = 128 : i64, block_n = 64 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", pingpong = false, stages = 1 : i64, warp_split = false, warps = 4 : i64}
 // CHECK:       %[[Q:.*]], %[[QF:.*]] = tile.load_q pending 1 : memref<128x64xf16, 3>, vector<128xf32>
 // CHECK:       %[[RS:.*]] = tile.score_scale 0.1803368801111204{{[0-9]*}} q "none" k "none" times %[[QF]] : vector<128xf32>
 // CHECK:       scf.for %[[N0:[^ ]*]] =

@@ -232,10 +232,12 @@ TEST(CApi, ConfigOverridesTheChosenTiles) {
   EXPECT_STREQ(attn_last_error(), "config 'block_m': 'zero' is not a positive integer");
   EXPECT_EQ(attn_compile_config(spec, "pingpong=maybe", &k), ATTN_ERROR);
   EXPECT_STREQ(attn_last_error(), "config 'pingpong': 'maybe' is not on or off");
+  EXPECT_EQ(attn_compile_config(spec, "warp_split=yes", &k), ATTN_ERROR);
+  EXPECT_STREQ(attn_last_error(), "config 'warp_split': 'yes' is not on or off");
   EXPECT_EQ(attn_compile_config(spec, "tile=3", &k), ATTN_ERROR);
   EXPECT_STREQ(attn_last_error(), "config: unknown 'tile=3'; the keys are arch, block_m, block_n, "
-                                  "warps, stages, heads_per_tile, mma and pingpong, as key=value "
-                                  "separated by commas");
+                                  "warps, stages, heads_per_tile, mma, pingpong and warp_split, as "
+                                  "key=value separated by commas");
   // A config the kernel cannot be built with is the code generator's error.
   EXPECT_EQ(attn_compile_config(spec, "arch=sm_90a,block_m=48", &k), ATTN_ERROR);
   EXPECT_THAT(attn_last_error(), HasSubstr("block_m")) << attn_last_error();

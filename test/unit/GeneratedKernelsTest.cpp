@@ -84,6 +84,31 @@ void expectDeepPipelinesPass(check::Device device) {
 
 TEST(HostKernels, DeeperPipelinesMatchTheReference) { expectDeepPipelinesPass(check::Device::Host); }
 
+/// Warp split (mma.sync; the warps split each K/V tile's keys, each with all 16 rows and its own
+/// online softmax, merged at the end; fp8 K/V widened in registers): 16 keys a warp on one to
+/// three stages, 32 on two warps, 48 (192-key tiles). The host builds one tile for the whole
+/// CTA, so it checks the layout and the schedule; the GPU all five shapes.
+void expectWarpSplitPass(check::Device device) {
+  struct Shape {
+    int64_t warps, blockN, stages;
+  };
+  const Shape shapes[] = {{4, 64, 2}, {2, 64, 1}, {4, 64, 1}, {4, 64, 3}, {4, 192, 2}};
+  for (const Shape &sh : shapes) {
+    if (device == check::Device::Host && &sh - shapes >= 2)
+      break;
+    CodegenOptions o;
+    o.mma = "mma.sync", o.warpSplit = true, o.blockM = 16;
+    o.warps = sh.warps, o.blockN = sh.blockN, o.stages = sh.stages;
+    for (const Case &c : kCases) {
+      SCOPED_TRACE(std::string(c.example) + " warps " + std::to_string(sh.warps) + " block_n " +
+                   std::to_string(sh.blockN) + " stages " + std::to_string(sh.stages));
+      expectPass(c, device, 23, o);
+    }
+  }
+}
+
+TEST(HostKernels, WarpSplitMatchesTheReference) { expectWarpSplitPass(check::Device::Host); }
+
 TEST(HostKernels, OtherTileShapesGiveTheSameAnswer) {
   // 64 query rows on 4 warps, 32-key tiles: more tiles, other boundaries, same numbers.
   CodegenOptions o;
@@ -224,6 +249,11 @@ TEST(GPU, EveryExampleMatchesTheReference) {
 TEST(GPU, DeeperPipelinesMatchTheReference) {
   ATTN_SKIP_WITHOUT_GPU();
   expectDeepPipelinesPass(check::Device::Cuda);
+}
+
+TEST(GPU, WarpSplitMatchesTheReference) {
+  ATTN_SKIP_WITHOUT_GPU();
+  expectWarpSplitPass(check::Device::Cuda);
 }
 
 TEST(GPU, SplitKeysGiveTheUnsplitAnswer) {

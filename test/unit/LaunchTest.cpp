@@ -223,17 +223,36 @@ TEST(Launch, DecodeBuildOnlyForRaggedKernelsOnThePingPongTile) {
   EXPECT_EQ(checkConfig(c, ragged(128)), "");
   // Two CTAs per SM of the H100/H200's 228 KB (1 KB of it reserved per CTA).
   EXPECT_LE(2 * (sharedBytes(c, ragged(128)) + 1024), 228 * 1024);
+  EXPECT_EQ(ctasPerSM(c, ragged(128)), 1); // two by shared memory: no register cap
+  // fp8 K/V: the warps split each 192-key tile's keys (mma.sync), 16 rows, two stages of raw
+  // codes in rows of 128 + 16 bytes: 16 * (256 + 16) (Q, f16) + 2 * 2 * 192 * 144 (K, V), two
+  // CTAs per SM (no register cap).
   Signature fp8 = ragged(128);
   fp8.k.dtype = fp8.v.dtype = DType::F8E4M3;
   std::optional<ConfigOverrides> d8 = decodeOverrides(fp8, sm90);
   ASSERT_TRUE(d8);
   KernelConfig c8 = selectConfig(fp8, *d8);
+  EXPECT_EQ(c8.mma, "mma.sync");
+  EXPECT_TRUE(c8.warpSplit);
+  EXPECT_EQ(c8.blockM, 16);
+  EXPECT_EQ(c8.blockN, 192);
+  EXPECT_EQ(c8.warps, 4);
   EXPECT_EQ(c8.stages, 2);
-  EXPECT_EQ(ctasPerSM(c, ragged(128)), 1); // two by shared memory: no register cap
-  // fp8 K/V widen into one f16 tile each: 1024 + (64 + 64) * 128 * 2 + 64 * 128 * 2 (Q, K, V)
-  // + 2 * 64 * 128 (staging), three CTAs per SM.
-  EXPECT_EQ(sharedBytes(c8, fp8), 66560);
-  EXPECT_EQ(ctasPerSM(c8, fp8), 3);
+  EXPECT_EQ(checkConfig(c8, fp8), "");
+  EXPECT_FALSE(fp8QK(c8, fp8)); // bf16 q: K's codes widen in registers
+  EXPECT_EQ(sharedBytes(c8, fp8), 16 * 272 + 2 * 2 * 192 * 144);
+  EXPECT_LE(2 * (sharedBytes(c8, fp8) + 1024), 228 * 1024);
+  EXPECT_EQ(ctasPerSM(c8, fp8), 1);
+  // 64-key tiles would fit three, their registers capped.
+  ConfigOverrides d64 = *d8;
+  d64.blockN = 64;
+  EXPECT_EQ(ctasPerSM(selectConfig(fp8, d64), fp8), 3);
+  // fp8 q too: Q.K on fp8 tensor cores (m16n8k32), Q's codes in a 144-byte row each.
+  Signature fp8q = fp8;
+  fp8q.q.dtype = DType::F8E4M3;
+  KernelConfig cq = selectConfig(fp8q, *decodeOverrides(fp8q, sm90));
+  EXPECT_TRUE(fp8QK(cq, fp8q));
+  EXPECT_EQ(sharedBytes(cq, fp8q), 16 * 144 + 2 * 2 * 192 * 144);
   EXPECT_FALSE(decodeOverrides(bf16Signature(128), sm90)); // dense
   EXPECT_FALSE(decodeOverrides(ragged(64), sm90));         // no ping-pong at d = 64
   EXPECT_FALSE(decodeOverrides(ragged(256), sm90));        // O would take 128 registers
@@ -262,6 +281,11 @@ TEST(Launch, Fp8QKRunsOnFp8TensorCoresOnlyWithWgmmaFp8QAndKAndWholeRows) {
   ConfigOverrides sync = sm90;
   sync.mma = "mma.sync";
   EXPECT_FALSE(qk8(sig(DType::F8E4M3, DType::F8E4M3, 128), sync));
+  // Warp split (mma.sync m16n8k32) takes head dims in 32-byte steps.
+  ConfigOverrides split = sync;
+  split.warpSplit = true, split.blockM = 16, split.blockN = 64;
+  EXPECT_TRUE(qk8(sig(DType::F8E4M3, DType::F8E5M2, 96), split));
+  EXPECT_FALSE(qk8(sig(DType::BF16, DType::F8E4M3, 128), split));
   // The Q and K tiles are fp8 codes (one byte each) and need no staging buffer; V widens to
   // f16 through its own: 1024 + (128 + 2 * 128) * 128 + 2 * 128 * 128 * 2 + 128 * 128.
   Signature s = sig(DType::F8E4M3, DType::F8E4M3, 128);

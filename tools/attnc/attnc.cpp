@@ -34,6 +34,9 @@ int main(int argc, char **argv) {
     cmd->add_option("--mma", codegen.mma, "wgmma (sm_90a) or mma.sync (default: chosen)");
     cmd->add_option("--pingpong", codegen.pingpong,
                     "true or false: two warpgroups take turns at the tensor cores (default: chosen)");
+    cmd->add_option("--warp-split", codegen.warpSplit,
+                    "true or false: the warps split each K/V tile's keys, each with all query rows "
+                    "(mma.sync; default: chosen)");
   };
   addConfig(&app);
   app.add_option("-o", output, "output file ('-' for standard output)");

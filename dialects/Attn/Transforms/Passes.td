@@ -42,7 +42,7 @@ def AttnSelectConfig : Pass<"attn-select-config", "::mlir::ModuleOp"> {
     After (--attn-select-config=arch=sm_90a):
       attn.kernel @causal attributes {config = {arch = "sm_90a", block_m = 128 : i64,
         block_n = 128 : i64, heads_per_tile = 1 : i64, mma = "wgmma", pingpong = true,
-        stages = 2 : i64, warps = 8 : i64}, q = #attn.tensor<bf16, 128>, ...} ...
+        stages = 2 : i64, warp_split = false, warps = 8 : i64}, q = #attn.tensor<bf16, 128>, ...} ...
   }];
   let options = [
     Option<"arch", "arch", "std::string", "\"sm_90a\"", "target architecture (sm_80 ... sm_90a)">,
@@ -53,6 +53,8 @@ def AttnSelectConfig : Pass<"attn-select-config", "::mlir::ModuleOp"> {
     Option<"headsPerTile", "heads-per-tile", "int64_t", "0", "GQA heads per CTA (0: choose)">,
     Option<"mma", "mma", "std::string", "\"\"", "wgmma or mma.sync (empty: choose)">,
     Option<"pingpong", "pingpong", "std::string", "\"\"", "on or off (empty: choose)">,
+    Option<"warpSplit", "warp-split", "std::string", "\"\"",
+           "on or off: the warps split each K/V tile's keys (empty: choose)">,
   ];
 }
 

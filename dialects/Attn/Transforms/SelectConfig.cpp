@@ -29,6 +29,7 @@ mlir::FailureOr<mlir::DictionaryAttr> attn::selectKernelConfig(KernelOp kernel,
       b.getNamedAttr("heads_per_tile", b.getI64IntegerAttr(c.headsPerTile)),
       b.getNamedAttr("mma", b.getStringAttr(c.mma)),
       b.getNamedAttr("pingpong", b.getBoolAttr(c.pingpong)),
+      b.getNamedAttr("warp_split", b.getBoolAttr(c.warpSplit)),
       b.getNamedAttr("stages", b.getI64IntegerAttr(c.stages)),
       b.getNamedAttr("warps", b.getI64IntegerAttr(c.warps)),
   });
@@ -48,6 +49,8 @@ KernelConfig attn::configFromAttr(mlir::DictionaryAttr attr) {
     c.mma = s.str();
   if (auto p = attr.getAs<mlir::BoolAttr>("pingpong"))
     c.pingpong = p.getValue();
+  if (auto p = attr.getAs<mlir::BoolAttr>("warp_split"))
+    c.warpSplit = p.getValue();
   return c;
 }
 
@@ -64,6 +67,8 @@ struct AttnSelectConfig : attn::impl::AttnSelectConfigBase<AttnSelectConfig> {
       o.mma = mma;
     if (!pingpong.empty())
       o.pingpong = pingpong == "on";
+    if (!warpSplit.empty())
+      o.warpSplit = warpSplit == "on";
     getOperation().walk([&](KernelOp kernel) {
       mlir::FailureOr<mlir::DictionaryAttr> config = selectKernelConfig(kernel, o);
       if (failed(config))

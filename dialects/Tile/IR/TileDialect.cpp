@@ -26,8 +26,10 @@ mlir::LogicalResult attn::tile::MmaQKOp::verify() {
   auto q = llvm::cast<mlir::MemRefType>(getQ().getType()).getElementType();
   auto k = llvm::cast<mlir::MemRefType>(getK().getType()).getElementType();
   auto fp8 = [](mlir::Type t) { return llvm::isa<mlir::Float8E4M3FNType, mlir::Float8E5M2Type>(t); };
-  if (fp8(q) != fp8(k) || (!fp8(q) && q != k))
-    return emitOpError("multiplies tiles of one 16-bit type, or two fp8 tiles; not ") << q << " by " << k;
+  if ((fp8(q) && !fp8(k)) || (!fp8(q) && !fp8(k) && q != k))
+    return emitOpError("multiplies tiles of one 16-bit type, two fp8 tiles, or a 16-bit Q by fp8 K "
+                       "codes; not ")
+           << q << " by " << k;
   return mlir::success();
 }
 

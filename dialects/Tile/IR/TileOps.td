@@ -10,10 +10,8 @@ include "mlir/Interfaces/ControlFlowInterfaces.td"
 def RegTile : VectorOfRankAndType<[2], [F32]>;
 def RowVec : VectorOfRankAndType<[1], [F32]>;
 /// A shared-memory tile of the MMA type, or of fp8 codes (Q and K tiles of Q.K on fp8 tensor
-/// cores).
+/// cores; K and V tiles that the warp-split MMAs widen in registers).
 def SmemTile : MemRefRankOf<[BF16, F16, F8E4M3FN, F8E5M2], [2]>;
-/// A tile of the 16-bit MMA type (the V tile of P.V).
-def MmaTile : MemRefRankOf<[BF16, F16], [2]>;
 
 def Tile_KernelOp : Tile_Op<"kernel", [IsolatedFromAbove, Symbol, NoTerminator]> {
   let summary = "one CTA's program";
@@ -134,8 +132,9 @@ def Tile_WidenOp : Tile_Op<"widen"> {
 def Tile_MmaQKOp : Tile_Op<"mma_qk", [Pure]> {
   let summary = "S = Q K^T on tensor cores, f32 accumulation";
   let description = [{
-    Q and K tiles of one 16-bit MMA type, or both of fp8 codes (e4m3 or e5m2 each): Q.K then
-    runs on fp8 tensor cores.
+    Q and K tiles of one 16-bit MMA type; both of fp8 codes (e4m3 or e5m2 each): Q.K then
+    runs on fp8 tensor cores; or a 16-bit Q with a K of fp8 codes, widened exactly to Q's type
+    in registers as the MMAs read it (warp split).
   }];
   let arguments = (ins SmemTile:$q, SmemTile:$k);
   let hasVerifier = 1;
@@ -145,7 +144,11 @@ def Tile_MmaQKOp : Tile_Op<"mma_qk", [Pure]> {
 
 def Tile_MmaPVOp : Tile_Op<"mma_pv", [Pure]> {
   let summary = "acc + P V, P rounded to the MMA type";
-  let arguments = (ins RegTile:$p, MmaTile:$v, RegTile:$acc);
+  let description = [{
+    V is a tile of the MMA type, or of fp8 codes widened exactly to it in registers as the
+    MMAs read them (warp split).
+  }];
+  let arguments = (ins RegTile:$p, SmemTile:$v, RegTile:$acc);
   let results = (outs RegTile:$result);
   let assemblyFormat = "$p `,` $v `,` $acc attr-dict `:` type($p) `,` type($v) `,` type($acc) `->` type($result)";
 }

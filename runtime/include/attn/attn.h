@@ -113,8 +113,8 @@ typedef struct attn_kernel attn_kernel;
 ATTN_API int attn_compile(const char *spec_text, const char *arch, attn_kernel **out);
 /** attn_compile with attn-select-config's choices overridden (for tuning and measuring):
  *  `config` is `key=value` pairs separated by commas, among arch, block_m, block_n, warps,
- *  stages, heads_per_tile, mma (wgmma, mma.sync) and pingpong (on, off); NULL or "" overrides
- *  nothing. A config the kernel cannot be built with is a compile error saying why. */
+ *  stages, heads_per_tile, mma (wgmma, mma.sync), pingpong and warp_split (on, off); NULL or
+ *  "" overrides nothing. A config the kernel cannot be built with is a compile error saying why. */
 ATTN_API int attn_compile_config(const char *spec_text, const char *config, attn_kernel **out);
 /** attn_compile on the file at `path` (errors name the path). */
 ATTN_API int attn_compile_file(const char *path, const char *arch, attn_kernel **out);

@@ -24,16 +24,20 @@
 // RUN: attn-opt %t/f32.mlir -attn-select-config -verify-diagnostics
 // RUN: attn-opt %t/fp8-sm80.mlir --attn-select-config="arch=sm_80" -split-input-file -verify-diagnostics
 // RUN: attn-opt %t/fp8-sm80.mlir --attn-select-config="arch=sm_89" | FileCheck %s --check-prefix=FP8-SM89
+// RUN: attn-opt %t/gqa.mlir --attn-select-config="mma=mma.sync warp-split=on block-m=16 block-n=64 stages=2" | FileCheck %s --check-prefix=SPLIT
+// RUN: attn-opt %t/split-wgmma.mlir --attn-select-config="warp-split=on" -verify-diagnostics
+// RUN: attn-opt %t/split-block-n.mlir --attn-select-config="mma=mma.sync warp-split=on block-m=16 block-n=128" -verify-diagnostics
+// RUN: attn-opt %t/split-fp8-d.mlir --attn-select-config="mma=mma.sync warp-split=on block-m=16 block-n=64" -verify-diagnostics
 
 //--- kernels.mlir
 // Head dim 64: wgmma 128 x 128 tiles on 8 warps, two stages, no ping-pong (the MMAs are too
 // short for the softmax to hide under); mma.sync 128 x 64 on 4 warps.
 // DEFAULT-LABEL: attn.kernel @d64 attributes
-// DEFAULT-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 128 : i64, heads_per_tile = 1 : i64, mma = "wgmma", pingpong = false, stages = 2 : i64, warps = 8 : i64}
+// DEFAULT-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 128 : i64, heads_per_tile = 1 : i64, mma = "wgmma", pingpong = false, stages = 2 : i64, warp_split = false, warps = 8 : i64}
 // OVERRIDE-LABEL: attn.kernel @d64 attributes
-// OVERRIDE-SAME:  config = {arch = "sm_90a", block_m = 64 : i64, block_n = 64 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", pingpong = false, stages = 1 : i64, warps = 2 : i64}
+// OVERRIDE-SAME:  config = {arch = "sm_90a", block_m = 64 : i64, block_n = 64 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", pingpong = false, stages = 1 : i64, warp_split = false, warps = 2 : i64}
 // SM80-LABEL:    attn.kernel @d64 attributes
-// SM80-SAME:     config = {arch = "sm_80", block_m = 128 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", pingpong = false, stages = 1 : i64, warps = 4 : i64}
+// SM80-SAME:     config = {arch = "sm_80", block_m = 128 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", pingpong = false, stages = 1 : i64, warp_split = false, warps = 4 : i64}
 attn.kernel @d64 attributes {k = #attn.tensor<bf16, 64>, out = #attn.tensor<bf16, 64>, q = #attn.tensor<bf16, 64>, softmax_scale = 1.250000e-01 : f64, v = #attn.tensor<bf16, 64>} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
   attn.yield %s : f32
@@ -46,9 +50,9 @@ attn.kernel @d64 attributes {k = #attn.tensor<bf16, 64>, out = #attn.tensor<bf16
 // q head dim 64, v head dim 128: wgmma 128 x 128 without ping-pong (the smaller head dim
 // decides that); mma.sync 128 x 32 on 4 warps (the larger decides the tiles).
 // DEFAULT-LABEL: attn.kernel @d128 attributes
-// DEFAULT-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 128 : i64, heads_per_tile = 1 : i64, mma = "wgmma", pingpong = false, stages = 2 : i64, warps = 8 : i64}
+// DEFAULT-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 128 : i64, heads_per_tile = 1 : i64, mma = "wgmma", pingpong = false, stages = 2 : i64, warp_split = false, warps = 8 : i64}
 // OVERRIDE-LABEL: attn.kernel @d128 attributes
-// OVERRIDE-SAME:  config = {arch = "sm_90a", block_m = 64 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", pingpong = false, stages = 1 : i64, warps = 2 : i64}
+// OVERRIDE-SAME:  config = {arch = "sm_90a", block_m = 64 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", pingpong = false, stages = 1 : i64, warp_split = false, warps = 2 : i64}
 attn.kernel @d128 attributes {k = #attn.tensor<bf16, 64>, out = #attn.tensor<bf16, 128>, q = #attn.tensor<bf16, 64>, softmax_scale = 1.250000e-01 : f64, v = #attn.tensor<bf16, 128>} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
   attn.yield %s : f32
@@ -61,9 +65,9 @@ attn.kernel @d128 attributes {k = #attn.tensor<bf16, 64>, out = #attn.tensor<bf1
 // Head dim 256: wgmma 128 x 64 (O takes 128 registers) with ping-pong; mma.sync 64 x 32 on 4
 // warps.
 // DEFAULT-LABEL: attn.kernel @d256 attributes
-// DEFAULT-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 64 : i64, heads_per_tile = 1 : i64, mma = "wgmma", pingpong = true, stages = 2 : i64, warps = 8 : i64}
+// DEFAULT-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 64 : i64, heads_per_tile = 1 : i64, mma = "wgmma", pingpong = true, stages = 2 : i64, warp_split = false, warps = 8 : i64}
 // OVERRIDE-LABEL: attn.kernel @d256 attributes
-// OVERRIDE-SAME:  config = {arch = "sm_90a", block_m = 64 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", pingpong = false, stages = 1 : i64, warps = 2 : i64}
+// OVERRIDE-SAME:  config = {arch = "sm_90a", block_m = 64 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", pingpong = false, stages = 1 : i64, warp_split = false, warps = 2 : i64}
 attn.kernel @d256 attributes {k = #attn.tensor<f16, 256>, out = #attn.tensor<f16, 256>, q = #attn.tensor<f16, 256>, softmax_scale = 6.250000e-02 : f64, v = #attn.tensor<f16, 256>} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
   attn.yield %s : f32
@@ -76,11 +80,15 @@ attn.kernel @d256 attributes {k = #attn.tensor<f16, 256>, out = #attn.tensor<f16
 //--- gqa.mlir
 // gqa = 4: the group's 4 query heads share one CTA (and each K/V tile).
 // GQA-LABEL: attn.kernel @gqa4 attributes
-// GQA-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 128 : i64, heads_per_tile = 4 : i64, mma = "wgmma", pingpong = true, stages = 2 : i64, warps = 8 : i64}
+// GQA-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 128 : i64, heads_per_tile = 4 : i64, mma = "wgmma", pingpong = true, stages = 2 : i64, warp_split = false, warps = 8 : i64}
 // NOPP-LABEL:    attn.kernel @gqa4 attributes
-// NOPP-SAME:     mma = "wgmma", pingpong = false, stages = 2 : i64
+// NOPP-SAME:     mma = "wgmma", pingpong = false, stages = 2 : i64, warp_split = false
 // HPT2-LABEL:    attn.kernel @gqa4 attributes
-// HPT2-SAME:     config = {arch = "sm_90a", block_m = 128 : i64, block_n = 128 : i64, heads_per_tile = 2 : i64, mma = "wgmma", pingpong = true, stages = 2 : i64, warps = 8 : i64}
+// HPT2-SAME:     config = {arch = "sm_90a", block_m = 128 : i64, block_n = 128 : i64, heads_per_tile = 2 : i64, mma = "wgmma", pingpong = true, stages = 2 : i64, warp_split = false, warps = 8 : i64}
+// Warp split (the warps split each K/V tile's keys): 16 rows, the group's 4 heads x 4
+// positions, 64-key tiles, 16 keys a warp.
+// SPLIT-LABEL: attn.kernel @gqa4 attributes
+// SPLIT-SAME:  config = {arch = "sm_90a", block_m = 16 : i64, block_n = 64 : i64, heads_per_tile = 4 : i64, mma = "mma.sync", pingpong = false, stages = 2 : i64, warp_split = true, warps = 4 : i64}
 attn.kernel @gqa4 attributes {gqa = 4 : i64, k = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, q = #attn.tensor<bf16, 128>, softmax_scale = 0.088388347648318433 : f64, v = #attn.tensor<bf16, 128>} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
   attn.yield %s : f32
@@ -92,7 +100,7 @@ attn.kernel @gqa4 attributes {gqa = 4 : i64, k = #attn.tensor<bf16, 128>, out = 
 
 // gqa = 8, the largest ratio that is packed: all 8 heads share one CTA.
 // GQA-LABEL: attn.kernel @gqa8 attributes
-// GQA-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 128 : i64, heads_per_tile = 8 : i64, mma = "wgmma", pingpong = true, stages = 2 : i64, warps = 8 : i64}
+// GQA-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 128 : i64, heads_per_tile = 8 : i64, mma = "wgmma", pingpong = true, stages = 2 : i64, warp_split = false, warps = 8 : i64}
 // HPT2-LABEL:    attn.kernel @gqa8 attributes
 // HPT2-SAME:     heads_per_tile = 2 : i64
 attn.kernel @gqa8 attributes {gqa = 8 : i64, k = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, q = #attn.tensor<bf16, 128>, softmax_scale = 0.088388347648318433 : f64, v = #attn.tensor<bf16, 128>} score {
@@ -212,7 +220,7 @@ attn.kernel @causal attributes {k = #attn.tensor<bf16, 128>, out = #attn.tensor<
 //--- d80.mlir
 // Head dim 80 on sm_90a: not a multiple of 64, so mma.sync (128 x 32 on 4 warps).
 // D80-LABEL: attn.kernel @d80 attributes
-// D80-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", pingpong = false, stages = 1 : i64, warps = 4 : i64}
+// D80-SAME:  config = {arch = "sm_90a", block_m = 128 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, mma = "mma.sync", pingpong = false, stages = 1 : i64, warp_split = false, warps = 4 : i64}
 attn.kernel @d80 attributes {k = #attn.tensor<bf16, 80>, out = #attn.tensor<bf16, 80>, q = #attn.tensor<bf16, 80>, softmax_scale = 0.1 : f64, v = #attn.tensor<bf16, 80>} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
   attn.yield %s : f32
@@ -270,7 +278,7 @@ attn.kernel @f32 attributes {k = #attn.tensor<f32, 64>, out = #attn.tensor<f32, 
 //--- fp8-sm80.mlir
 // FP8 K/V (and an FP8 output alone) need sm_89's conversion instructions.
 // FP8-SM89-LABEL: attn.kernel @fp8_kv attributes
-// FP8-SM89-SAME:  config = {arch = "sm_89", block_m = 128 : i64, block_n = 32 : i64, heads_per_tile = 4 : i64, mma = "mma.sync", pingpong = false, stages = 1 : i64, warps = 4 : i64}
+// FP8-SM89-SAME:  config = {arch = "sm_89", block_m = 128 : i64, block_n = 32 : i64, heads_per_tile = 4 : i64, mma = "mma.sync", pingpong = false, stages = 1 : i64, warp_split = false, warps = 4 : i64}
 // expected-error @+1 {{cannot build this kernel: fp8 tensors need sm_89 or newer, not sm_80}}
 attn.kernel @fp8_kv attributes {gqa = 4 : i64, k = #attn.tensor<f8E4M3FN, 128, per_head>, out = #attn.tensor<bf16, 128>, q = #attn.tensor<bf16, 128>, softmax_scale = 0.088388347648318433 : f64, v = #attn.tensor<f8E4M3FN, 128, per_tensor>} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
@@ -293,4 +301,41 @@ attn.kernel @fp8_out attributes {k = #attn.tensor<bf16, 128>, out = #attn.tensor
 ^bb0(%b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
   %t = arith.constant true
   attn.yield %t : i1
+}
+
+
+//--- split-wgmma.mlir
+// Warp split are an mma.sync distribution (wgmma tiles are a warpgroup's).
+// expected-error @+1 {{cannot build this kernel: warp_split needs mma = mma.sync, without pingpong}}
+attn.kernel @split_wgmma attributes {k = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, q = #attn.tensor<bf16, 128>, softmax_scale = 0.088388347648318433 : f64, v = #attn.tensor<bf16, 128>} score {
+^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+  attn.yield %s : f32
+} mask {
+^bb0(%b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+  %0 = attn.causal %q_idx, %kv_idx
+  attn.yield %0 : i1
+}
+
+//--- split-block-n.mlir
+// 128 keys = v's head dim: the library tells score tiles from accumulators by their width.
+// expected-error @+1 {{cannot build this kernel: block_n = 128: warp_split needs a multiple of 16 * warps = 64 (16 keys a warp at least) other than the padded v head dim 128}}
+attn.kernel @split_block_n attributes {k = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, q = #attn.tensor<bf16, 128>, softmax_scale = 0.088388347648318433 : f64, v = #attn.tensor<bf16, 128>} score {
+^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+  attn.yield %s : f32
+} mask {
+^bb0(%b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+  %0 = attn.causal %q_idx, %kv_idx
+  attn.yield %0 : i1
+}
+
+//--- split-fp8-d.mlir
+// fp8 codes are read 32 bytes at a time.
+// expected-error @+1 {{cannot build this kernel: head dims 80 and 80: warp_split reads fp8 K and V in 32-byte steps; use multiples of 32}}
+attn.kernel @split_fp8_d attributes {k = #attn.tensor<f8E4M3FN, 80, per_tensor>, out = #attn.tensor<bf16, 80>, q = #attn.tensor<bf16, 80>, softmax_scale = 0.088388347648318433 : f64, v = #attn.tensor<f8E4M3FN, 80, per_tensor>} score {
+^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+  attn.yield %s : f32
+} mask {
+^bb0(%b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+  %0 = attn.causal %q_idx, %kv_idx
+  attn.yield %0 : i1
 }

@@ -88,12 +88,13 @@ tile.kernel @rank3_smem config {} signature {} {
 
 // -----
 
-// Q.K multiplies two fp8 tiles or two of one 16-bit type.
+// Q.K multiplies two fp8 tiles, two of one 16-bit type, or a 16-bit Q by fp8 K codes: not fp8
+// Q by a 16-bit K.
 tile.kernel @mma_qk_mixed config {} signature {} {
   %c0 = arith.constant 0 : i32
   %q = tile.load_q pending 0 : memref<64x128xf8E4M3FN, 3>
   %k = tile.wait "k"[%c0] pending 0 : memref<64x128xf16, 3>
-  // expected-error @+1 {{'tile.mma_qk' op multiplies tiles of one 16-bit type, or two fp8 tiles; not 'f8E4M3FN' by 'f16'}}
+  // expected-error @+1 {{'tile.mma_qk' op multiplies tiles of one 16-bit type, two fp8 tiles, or a 16-bit Q by fp8 K codes; not 'f8E4M3FN' by 'f16'}}
   %s = tile.mma_qk %q, %k : memref<64x128xf8E4M3FN, 3>, memref<64x128xf16, 3> -> vector<64x64xf32>
 }
 
@@ -103,20 +104,8 @@ tile.kernel @mma_qk_bf16_f16 config {} signature {} {
   %c0 = arith.constant 0 : i32
   %q = tile.load_q pending 0 : memref<64x128xbf16, 3>
   %k = tile.wait "k"[%c0] pending 0 : memref<64x128xf16, 3>
-  // expected-error @+1 {{'tile.mma_qk' op multiplies tiles of one 16-bit type, or two fp8 tiles; not 'bf16' by 'f16'}}
+  // expected-error @+1 {{'tile.mma_qk' op multiplies tiles of one 16-bit type, two fp8 tiles, or a 16-bit Q by fp8 K codes; not 'bf16' by 'f16'}}
   %s = tile.mma_qk %q, %k : memref<64x128xbf16, 3>, memref<64x128xf16, 3> -> vector<64x64xf32>
-}
-
-// -----
-
-// P.V runs on 16-bit tensor cores: V is always widened.
-tile.kernel @mma_pv_fp8 config {} signature {} {
-  %c0 = arith.constant 0 : i32
-  %p = tile.fill 0.0 : vector<64x64xf32>
-  %acc = tile.fill 0.0 : vector<64x128xf32>
-  %v = tile.wait "v"[%c0] pending 0 : memref<64x128xf8E5M2, 3>
-  // expected-error @+1 {{'tile.mma_pv' op operand #1 must be 2D memref of bfloat16 type or 16-bit float values, but got 'memref<64x128xf8E5M2, 3>'}}
-  %o = tile.mma_pv %p, %v, %acc : vector<64x64xf32>, memref<64x128xf8E5M2, 3>, vector<64x128xf32> -> vector<64x128xf32>
 }
 
 // -----

@@ -156,3 +156,19 @@ tile.kernel @row_multiplier_in_exponents config {} signature {} {
   %p = tile.exp2_sub %s, %mn by %c : vector<64x32xf32>, vector<64xf32>
   %mf = tile.scale_rows %mn, %c : vector<64xf32>, vector<64xf32>
 }
+
+// Warp split: a 16-bit Q by a K of fp8 codes, and P by a V of fp8 codes, both widened in
+// registers as the MMAs read them.
+// CHECK-LABEL: tile.kernel @warp_split_fp8_codes
+// CHECK:       %{{.*}} = tile.mma_qk %{{.*}}, %{{.*}} : memref<16x128xf16, 3>, memref<64x128xf8E4M3FN, 3> -> vector<16x64xf32>
+// CHECK:       %{{.*}} = tile.mma_pv %{{.*}}, %{{.*}}, %{{.*}} : vector<16x64xf32>, memref<64x128xf8E5M2, 3>, vector<16x128xf32> -> vector<16x128xf32>
+tile.kernel @warp_split_fp8_codes config {} signature {} {
+  %c0 = arith.constant 0 : i32
+  tile.start_q
+  %q, %f = tile.load_q pending 0 : memref<16x128xf16, 3>, vector<16xf32>
+  %k = tile.wait "k"[%c0] pending 0 : memref<64x128xf8E4M3FN, 3>
+  %s = tile.mma_qk %q, %k : memref<16x128xf16, 3>, memref<64x128xf8E4M3FN, 3> -> vector<16x64xf32>
+  %acc = tile.fill 0.0 : vector<16x128xf32>
+  %v = tile.wait "v"[%c0] pending 0 : memref<64x128xf8E5M2, 3>
+  %o = tile.mma_pv %s, %v, %acc : vector<16x64xf32>, memref<64x128xf8E5M2, 3>, vector<16x128xf32> -> vector<16x128xf32>
+}

@@ -31,16 +31,26 @@ inline thread_local BlockIndex tl_block = {0, 0, 0};
 inline BlockIndex block_index() { return tl_block; }
 #endif
 
+/// Brings the line of p into L1 (a hint; nothing on the host).
+ATTN_FN void prefetch_l1(const void *p) {
+#ifdef ATTN_GPU
+  asm volatile("prefetch.global.L1 [%0];" ::"l"(p));
+#else
+  (void)p;
+#endif
+}
+
 /// Where a CTA's keys live in k or v (elements of ES bytes), the per-CTA parts of the address
 /// computed once: at(n0, base, r0, last) is the address of key n0 + base + r0, or for a key past
 /// `last` (the sequence's last key, >= 0) some address in the sequence, which the caller does
-/// not copy; so the block-table reads need no test and those shared by rows are read once. The
-/// KV loop's tiles start at multiples of BN (the conversion rounds the loop's bounds to whole
-/// tiles); base is a multiple of STEP, a constant once the loads are unrolled, and
-/// 0 <= r0 < STEP (CopyRows). So when pages hold whole multiples of STEP rows and a tile whole
-/// pages, base alone says which page of the tile and which row of it: no division. Unpaged, a
-/// key's address is linear in it.
-template <class C, int ES, int STEP> struct KvRows {
+/// not copy; so the block-table reads need no test and those shared by rows are read once. A
+/// copy covers ROWS keys from n0, a multiple of ROWS (the KV loop's tiles start at multiples of
+/// BN, the conversion rounding the loop's bounds to whole tiles; a warp's slice with warp split
+/// at multiples of its length); base is a multiple of STEP, a constant once the loads are
+/// unrolled, and 0 <= r0 < STEP (CopyRows). So when pages hold whole multiples of STEP rows and
+/// a copy whole pages, base alone says which page of the copy and which row of it: no division.
+/// Unpaged, a key's address is linear in it.
+template <class C, int ES, int STEP, int ROWS = C::BN> struct KvRows {
   static constexpr int kPage = C::PAGE > 0 ? C::PAGE : 1;
   const u8 *head;        ///< the CTA's KV head (not paged: at its sequence's first key)
   const int *table;      ///< paged: the sequence's block-table row
@@ -49,7 +59,7 @@ template <class C, int ES, int STEP> struct KvRows {
   ATTN_FN const u8 *at(int n0, int base, int r0, int last) const {
     if (C::PAGE > 0) {
       unsigned lastPage = unsigned(last) / kPage;
-      if constexpr (C::BN % kPage == 0 && kPage % STEP == 0) {
+      if constexpr (ROWS % kPage == 0 && kPage % STEP == 0) {
         unsigned page = unsigned(n0) / kPage + unsigned(base) / kPage;
         return head + table[page < lastPage ? page : lastPage] * page_bytes +
                (unsigned(base) % kPage) * row_bytes + r0 * row_bytes;
@@ -58,6 +68,14 @@ template <class C, int ES, int STEP> struct KvRows {
       return head + table[page < lastPage ? page : lastPage] * page_bytes + (kv % kPage) * row_bytes;
     }
     return head + (long long)(n0 + r0) * row_bytes + base * row_bytes;
+  }
+  /// Paged: brings the block-table entry of key kv (clamped to `last`'s page) into L1, so that
+  /// the copies of a later tile find it there rather than wait for L2 before they issue.
+  ATTN_FN void prefetch_page(int kv, int last) const {
+    if (C::PAGE > 0) {
+      unsigned page = unsigned(kv) / kPage, lastPage = unsigned(last) / kPage;
+      prefetch_l1(table + (page < lastPage ? page : lastPage));
+    }
   }
 };
 
@@ -148,7 +166,7 @@ template <class C> struct Cta {
   }
   /// The addresses of this CTA's keys in k or v (dense [B, S, H, D], packed [T, H, D] or paged
   /// [blocks, P, H, D] with the block table).
-  template <int ES, int STEP> ATTN_FN KvRows<C, ES, STEP> kv_rows(const TensorArg &t) const {
+  template <int ES, int STEP, int ROWS = C::BN> ATTN_FN KvRows<C, ES, STEP, ROWS> kv_rows(const TensorArg &t) const {
     long long first = C::PAGE > 0 ? 0 : C::RAGGED ? kv_row0 * t.stride[1] : (long long)b * t.stride[0];
     const int *table = C::PAGE > 0 ? a.block_table + (long long)b * a.block_table_stride : nullptr;
     return {static_cast<const u8 *>(t.data) + (first + hkv * t.stride[2]) * ES, table, t.stride[0] * ES,

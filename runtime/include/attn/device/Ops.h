@@ -47,9 +47,11 @@ template <class C> ATTN_FN Rows<C> rows_mul(Rows<C> a, const Rows<C> &b) {
   return a;
 }
 
-/// s * f, f one value per row.
+/// s * f, f one value per row. Skipped where every factor is 1 (rows_all_one: with warp split,
+/// a warp's rows once their maxima settle, which in decode is nearly every tile).
 template <class C, int COLS> ATTN_FN Tile<C, COLS> scale_rows(Tile<C, COLS> s, const Rows<C> &f) {
-  for_each(s, [&](float &x, int slot, int, int) { x *= f.x[slot]; });
+  if (!rows_all_one(f))
+    for_each(s, [&](float &x, int slot, int, int) { x *= f.x[slot]; });
   return s;
 }
 /// s * f(col), one value per column (a per-token k or v scale).
@@ -160,9 +162,12 @@ template <class C, int COLS> ATTN_FN Rows<C> row_sum(const Tile<C, COLS> &p, Row
 /// them after every one). In a split launch the CTA's partial goes to part_out as float, with
 /// m + log2 l (-inf for l = 0) in part_lse, for merge_splits.
 template <class C, int COLS, class F>
-ATTN_FN void store_out(const Cta<C> &cta, Tile<C, COLS> acc, const Rows<C> &m, const Rows<C> &l, F rowScale) {
+ATTN_FN void store_out(const Cta<C> &cta, Tile<C, COLS> acc, Rows<C> m, Rows<C> l, F rowScale) {
   typedef typename C::OT OT;
   const Args &a = cta.a;
+  Rows<C> weight;
+  merge_warp_rows(m, l, weight);
+  merge_warp_acc(acc, weight);
   const bool split = a.splits > 1;
   OT *out = static_cast<OT *>(const_cast<void *>(a.out.data));
   Rows<C> factor;
@@ -171,7 +176,7 @@ ATTN_FN void store_out(const Cta<C> &cta, Tile<C, COLS> acc, const Rows<C> &m, c
     return (((long long)cta.split * a.batch + cta.b) * a.seqlen_q + cta.row_pos(row)) * a.heads_q + cta.row_head(row);
   };
   for_each(acc, [&](float &x, int slot, int row, int col) {
-    if (col >= C::DV || !cta.row_valid(row))
+    if (col >= C::DV || !cta.row_valid(row) || !owns_col<C>(col))
       return;
     if (split)
       a.part_out[part_row(row) * C::DV + col] = x * factor.x[slot];
@@ -180,17 +185,19 @@ ATTN_FN void store_out(const Cta<C> &cta, Tile<C, COLS> acc, const Rows<C> &m, c
   });
   if (split)
     for_each_row(factor, [&](float &, int slot, int row) {
-      if (cta.row_valid(row) && first_of_row())
+      if (cta.row_valid(row) && stores_row<C>())
         a.part_lse[part_row(row)] = l.x[slot] > 0.0f ? m.x[slot] + m_log2(l.x[slot]) : neg_inf();
     });
 }
 /// lse = (m + log2 l) * ln 2 (natural log), -inf for a fully masked row. A split launch's lse
 /// is merge_splits'.
-template <class C> ATTN_FN void store_lse(const Cta<C> &cta, Rows<C> m, const Rows<C> &l) {
-  if (cta.a.splits > 1)
+template <class C> ATTN_FN void store_lse(const Cta<C> &cta, Rows<C> m, Rows<C> l) {
+  if (cta.a.splits > 1 || !cta.a.lse)
     return;
+  Rows<C> weight;
+  merge_warp_rows(m, l, weight);
   for_each_row(m, [&](float &x, int slot, int row) {
-    if (!cta.row_valid(row) || !cta.a.lse || !first_of_row())
+    if (!cta.row_valid(row) || !stores_row<C>())
       return;
     float lse = l.x[slot] > 0.0f ? (x + m_log2(l.x[slot])) * 0.69314718055994531f : neg_inf();
     cta.a.lse[cta.q_token(cta.row_pos(row)) * cta.a.heads_q + cta.row_head(row)] = lse;

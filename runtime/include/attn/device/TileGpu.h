@@ -37,13 +37,12 @@ ATTN_FN u32 smem_u32(const void *p) {
   asm("{ .reg .u64 a; cvta.to.shared.u64 a, %1; cvt.u32.u64 %0, a; }" : "=r"(r) : "l"(p));
   return r;
 }
-template <int BYTES> ATTN_FN void cp_async(void *dst, const void *src, bool valid) {
+/// Copies BYTES from global src to shared dst, or zeros when !valid (src then unread).
+template <int BYTES> ATTN_FN void cp_async(u32 dst, const void *src, bool valid) {
   if (BYTES == 16)
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_u32(dst)), "l"(src),
-                 "r"(valid ? 16 : 0));
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(valid ? 16 : 0));
   else
-    asm volatile("cp.async.ca.shared.global [%0], [%1], 8, %2;\n" ::"r"(smem_u32(dst)), "l"(src),
-                 "r"(valid ? 8 : 0));
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 8, %2;\n" ::"r"(dst), "l"(src), "r"(valid ? 8 : 0));
 }
 ATTN_FN void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
 ATTN_FN void cp_async_wait_all() { asm volatile("cp.async.wait_all;\n" ::: "memory"); }
@@ -103,6 +102,23 @@ template <> struct Mma<f16> {
   }
 };
 
+/// m16n8k32 on fp8 tensor cores (sm_89+), for each pair of e4m3/e5m2 operand types.
+template <class AT, class BT> struct Mma8;
+#define ATTN_MMA8(AT, BT)                                                                       \
+  template <> struct Mma8<AT, BT> {                                                             \
+    ATTN_FN static void run(float (&d)[4], const u32 (&a)[4], u32 b0, u32 b1) {                 \
+      asm("mma.sync.aligned.m16n8k32.row.col.f32." #AT "." #BT ".f32 "                          \
+          "{%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"                             \
+          : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])                                      \
+          : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));                      \
+    }                                                                                           \
+  };
+ATTN_MMA8(e4m3, e4m3)
+ATTN_MMA8(e4m3, e5m2)
+ATTN_MMA8(e5m2, e4m3)
+ATTN_MMA8(e5m2, e5m2)
+#undef ATTN_MMA8
+
 /// Two fp8 codes (low byte first) to f16x2, exactly (e4m3 and e5m2 are subsets of f16).
 template <class T> ATTN_FN u32 fp8x2_to_f16x2(u16 x);
 template <> ATTN_FN u32 fp8x2_to_f16x2<e4m3>(u16 x) {
@@ -135,9 +151,12 @@ template <class T> struct Widen2<T, f16> {
 
 // ---- register tiles ---------------------------------------------------------------------
 
-/// This thread's part of a BM x COLS float tile: mma C fragments of its warp's rows.
+/// This thread's part of a BM x COLS float tile: mma C fragments of its warp's rows. With split
+/// keys (C::WARP_SPLIT) every warp holds all rows, and a score tile (BN columns) only the warp's
+/// slice of the keys.
 template <class C, int COLS> struct Tile {
-  static constexpr int MTW = Layout<C>::MT_PER_WARP, NT = COLS / 8;
+  static constexpr bool SLICED = C::WARP_SPLIT && COLS == C::BN;
+  static constexpr int MTW = Layout<C>::MT_PER_WARP, NT = (SLICED ? Layout<C>::SLICE : COLS) / 8;
   float x[MTW][NT][4];
 };
 /// One float per tile row this thread holds (2 per 16-row MMA tile).
@@ -153,24 +172,35 @@ ATTN_FN int warp_id() { return int(threadIdx.x) >> 5; }
 
 /// The tile row that this thread's row slot `slot` is.
 template <class C> ATTN_FN int slot_row(int slot) {
-  return warp_id() * Layout<C>::MT_PER_WARP * 16 + (slot >> 1) * 16 + (lane_id() >> 2) + (slot & 1) * 8;
+  return (C::WARP_SPLIT ? 0 : warp_id() * Layout<C>::MT_PER_WARP * 16) + (slot >> 1) * 16 + (lane_id() >> 2) + (slot & 1) * 8;
+}
+/// The tile column of element i of n-tile nt that this thread holds: in a score tile of split
+/// keys, the warp's slice starts at warp * SLICE; a warp-split accumulator of fp8 V
+/// holds each 16 columns as two interleaved n-tiles, even columns and odd (mma_pv_split8).
+template <class C, int COLS> ATTN_FN int tile_col(int nt, int i) {
+  const int j = 2 * (lane_id() & 3) + (i & 1);
+  if constexpr (Tile<C, COLS>::SLICED)
+    return warp_id() * Layout<C>::SLICE + nt * 8 + j;
+  else if constexpr (C::WARP_SPLIT && Layout<C>::VRAW && COLS == Layout<C>::DVP)
+    return (nt >> 1) * 16 + 2 * j + (nt & 1);
+  else
+    return nt * 8 + j;
 }
 
 /// Whether the rows of this thread's MMA unit (a warp; a warpgroup with wgmma, whose MMAs all
 /// of its warps issue) hold a query of the sequence (rows grow with the query position).
 template <class C> ATTN_FN bool rows_live(const Cta<C> &cta) {
-  const int unit = C::WGMMA ? warp_id() / 4 * 4 : warp_id();
+  const int unit = C::WARP_SPLIT ? 0 : C::WGMMA ? warp_id() / 4 * 4 : warp_id();
   return cta.row_valid(unit * Layout<C>::MT_PER_WARP * 16);
 }
 
 /// Calls f(x, slot, row, col) for every element of the tile this thread holds.
 template <class C, int COLS, class F> ATTN_FN void for_each(Tile<C, COLS> &t, F f) {
-  const int lane = lane_id();
   ATTN_UNROLL for (int mt = 0; mt < Tile<C, COLS>::MTW; ++mt) {
     ATTN_UNROLL for (int nt = 0; nt < Tile<C, COLS>::NT; ++nt) {
       ATTN_UNROLL for (int i = 0; i < 4; ++i) {
         int slot = mt * 2 + (i >> 1);
-        f(t.x[mt][nt][i], slot, slot_row<C>(slot), nt * 8 + 2 * (lane & 3) + (i & 1));
+        f(t.x[mt][nt][i], slot, slot_row<C>(slot), tile_col<C, COLS>(nt, i));
       }
     }
   }
@@ -201,6 +231,81 @@ template <class C, int COLS, bool MAX> ATTN_FN void row_reduce(float (&out)[Rows
   }
 }
 
+/// Whether every row factor of this thread's warp is 1, asked only with warp split (a vote
+/// costs more than it saves where the factors change often); then scale_rows has nothing to do.
+template <class C> ATTN_FN bool rows_all_one(const Rows<C> &f) {
+  if constexpr (!C::WARP_SPLIT)
+    return false;
+  bool one = true;
+  ATTN_UNROLL for (int s = 0; s < Rows<C>::N; ++s) one = one && f.x[s] == 1.0f;
+  return __all_sync(0xffffffffu, one);
+}
+/// Whether this thread stores column `col` of its rows of a merged accumulator: with split
+/// keys, warp w stores the 16-column groups g with g % WARPS == w.
+template <class C> ATTN_FN bool owns_col(int col) { return !C::WARP_SPLIT || (col / 16) % C::WARPS == warp_id(); }
+/// Whether this thread stores its row's values (lse): the first lane of the row, in warp 0
+/// with warp split (every warp then holds the row).
+template <class C> ATTN_FN bool stores_row() { return first_of_row() && (!C::WARP_SPLIT || warp_id() == 0); }
+
+/// Warp split (C::WARP_SPLIT): each warp's online softmax covered its own slice of every tile. This
+/// merges the warps' rows through shared memory (the tiles' space, free once every warp is past
+/// its last tile): m becomes the largest of the warps' maxima M, l the sum of their l weighted
+/// by exp2(m_w - M), and `weight` this warp's factor exp2(m - M) (0 for a warp that saw no key
+/// of the row; a row no warp saw keeps l = 0). m is in the exp2 domain (scaled scores). Without
+/// warp split, nothing happens (weight 1).
+template <class C> ATTN_FN float *merge_space() {
+  extern __shared__ __align__(16) u8 attn_merge_smem[];
+  return reinterpret_cast<float *>(attn_merge_smem);
+}
+template <class C> ATTN_FN void merge_warp_rows(Rows<C> &m, Rows<C> &l, Rows<C> &weight) {
+  if constexpr (!C::WARP_SPLIT) {
+    for_each_row(weight, [&](float &w, int, int) { w = 1.0f; });
+  } else {
+    float *ml = merge_space<C>(); // [WARPS][BM][2]
+    cta_sync();
+    for_each_row(m, [&](float &x, int slot, int row) {
+      if (first_of_row()) {
+        ml[(warp_id() * C::BM + row) * 2] = x;
+        ml[(warp_id() * C::BM + row) * 2 + 1] = l.x[slot];
+      }
+    });
+    cta_sync();
+    for_each_row(m, [&](float &x, int slot, int row) {
+      float top = neg_inf(), sum = 0.0f;
+      ATTN_UNROLL for (int w = 0; w < C::WARPS; ++w) top = fmaxf(top, ml[(w * C::BM + row) * 2]);
+      const float base = top == neg_inf() ? 0.0f : top;
+      ATTN_UNROLL for (int w = 0; w < C::WARPS; ++w)
+        sum += ml[(w * C::BM + row) * 2 + 1] * fexp2(ml[(w * C::BM + row) * 2] - base);
+      weight.x[slot] = fexp2(x - base);
+      x = top;
+      l.x[slot] = sum;
+    });
+  }
+}
+/// Warp split: sums the warps' accumulators, each weighted (merge_warp_rows), in the columns
+/// this warp stores (owns_col); after merge_warp_rows. All warps hold the same elements in the
+/// same registers, so the exchange goes by register and lane.
+template <class C, int COLS> ATTN_FN void merge_warp_acc(Tile<C, COLS> &acc, const Rows<C> &weight) {
+  if constexpr (C::WARP_SPLIT) {
+    typedef Tile<C, COLS> T;
+    constexpr int N = T::MTW * T::NT * 4; // floats a thread holds
+    float *o = merge_space<C>() + C::WARPS * C::BM * 2; // [WARPS][N][32]
+    const int lane = lane_id();
+    ATTN_UNROLL for (int mt = 0; mt < T::MTW; ++mt)
+      ATTN_UNROLL for (int nt = 0; nt < T::NT; ++nt)
+        ATTN_UNROLL for (int i = 0; i < 4; ++i)
+          o[((warp_id() * T::MTW + mt) * T::NT * 4 + nt * 4 + i) * 32 + lane] = acc.x[mt][nt][i] * weight.x[mt * 2 + (i >> 1)];
+    cta_sync();
+    ATTN_UNROLL for (int mt = 0; mt < T::MTW; ++mt)
+      ATTN_UNROLL for (int nt = 0; nt < T::NT; ++nt)
+        if (owns_col<C>(tile_col<C, COLS>(nt, 0)))
+          ATTN_UNROLL for (int i = 0; i < 4; ++i) {
+            float sum = 0.0f;
+            ATTN_UNROLL for (int w = 0; w < C::WARPS; ++w) sum += o[(w * N + (mt * T::NT + nt) * 4 + i) * 32 + lane];
+            acc.x[mt][nt][i] = sum;
+          }
+  }
+}
 /// Two warpgroups take turns at the tensor cores (C::PINGPONG, attn-select-config's choice):
 /// each waits at its barrier before issuing its MMAs and, once they are issued, lets the other
 /// go; the MMAs of one then run while the other computes its softmax. Warpgroup 1 lets
@@ -234,45 +339,54 @@ template <class C> struct Turns {
 // ---- shared-memory tiles and loads --------------------------------------------------------
 
 template <class C> struct Smem {
-  typedef typename Layout<C>::QKE QKE;
+  typedef Layout<C> L;
   u8 *base; ///< aligned to Layout<C>::ALIGN
-  ATTN_FN QKE *q() const { return reinterpret_cast<QKE *>(base + Layout<C>::Q_OFF); }
-  ATTN_FN QKE *k(int stage) const { return reinterpret_cast<QKE *>(base + Layout<C>::K_OFF + stage * Layout<C>::K_STAGE); }
-  ATTN_FN u16 *v(int stage) const { return reinterpret_cast<u16 *>(base + Layout<C>::V_OFF + stage * Layout<C>::V_STAGE); }
+  ATTN_FN typename L::QKE *q() const { return reinterpret_cast<typename L::QKE *>(base + L::Q_OFF); }
+  ATTN_FN typename L::KE *k(int stage) const { return reinterpret_cast<typename L::KE *>(base + L::K_OFF + stage * L::K_STAGE); }
+  ATTN_FN typename L::VE *v(int stage) const { return reinterpret_cast<typename L::VE *>(base + L::V_OFF + stage * L::V_STAGE); }
   ATTN_FN u8 *raw(int off) const { return base + off; }
 };
 
 /// The buffer of the K (WHICH = 0) or V tile of keys [n0, n0 + BN), and its fp8 staging buffer.
+/// (n0 >= 0: unsigned division, a shift for powers of two.)
 template <class C, int WHICH> ATTN_FN int stage_of(int n0) {
-  return (n0 / C::BN) % (WHICH == 0 ? Layout<C>::K_BUFS : Layout<C>::V_BUFS);
+  return int(unsigned(n0) / C::BN % (WHICH == 0 ? Layout<C>::K_BUFS : Layout<C>::V_BUFS));
 }
-template <class C> ATTN_FN int raw_slot_of(int n0) { return (n0 / C::BN) % Layout<C>::RAW_SLOTS; }
+template <class C> ATTN_FN int raw_slot_of(int n0) { return int(unsigned(n0) / C::BN % Layout<C>::RAW_SLOTS); }
 
-/// Issues cp.async copies of NROWS rows of ROWBYTES bytes; row r = base + r0 (CopyRows) comes
-/// from src(base, r0), or is zero-filled when that is null. SWIZZLED: into the MMA tile of
-/// Layout<C>::chunk (ROWS rows of STRIDE elements), else into plain rows DST_STRIDE bytes apart
-/// (the fp8 staging buffers).
-template <class C, int NROWS, int ROWBYTES, bool SWIZZLED, int DST_STRIDE, class Src>
-ATTN_FN void copy_rows_async(u8 *dst, Src src) {
-  using R = CopyRows<C, ROWBYTES>;
+/// Where a row of a copy comes from: p, or zeros when !valid (p is then any readable address).
+struct RowSrc {
+  const u8 *p;
+  bool valid;
+};
+
+/// Issues cp.async copies of NROWS rows of ROWBYTES bytes, spread over THREADS threads (this one
+/// is `tid`); row r = base + r0 (CopyRows) comes from src(base, r0), a RowSrc. SWIZZLED: into
+/// the MMA tile of Layout<C>::chunk (ROWS rows of STRIDE elements), else into plain rows
+/// DST_STRIDE bytes apart (the fp8 staging buffers).
+template <class C, int NROWS, int ROWBYTES, bool SWIZZLED, int DST_STRIDE, int THREADS_ = C::WARPS * 32, class Src>
+ATTN_FN void copy_rows_async(u8 *dst, Src src, int tid = int(threadIdx.x)) {
+  using R = CopyRows<C, ROWBYTES, THREADS_>;
   constexpr int CH = R::CH, PER_ROW = R::PER_ROW, TOTAL = NROWS * PER_ROW;
   constexpr int THREADS = R::THREADS, ITERS = (TOTAL + THREADS - 1) / THREADS;
   static_assert(!SWIZZLED || CH == 16 || !C::WGMMA, "swizzled rows are whole 16-byte chunks");
   // Every source first: the copies' asm would make the compiler read again what src reads
   // (block-table entries shared by several rows) after each copy.
-  const u8 *p[ITERS];
-  const int r0 = R::STEP > 1 ? int(threadIdx.x) / PER_ROW : 0;
+  RowSrc p[ITERS];
+  const int r0 = R::STEP > 1 ? tid / PER_ROW : 0;
   ATTN_UNROLL for (int it = 0; it < ITERS; ++it) {
-    int i = it * THREADS + int(threadIdx.x);
-    p[it] = TOTAL % THREADS == 0 || i < TOTAL ? src(R::STEP > 1 ? it * R::STEP : i / PER_ROW, r0) : nullptr;
+    int i = it * THREADS + tid;
+    if (TOTAL % THREADS == 0 || i < TOTAL)
+      p[it] = src(R::STEP > 1 ? it * R::STEP : i / PER_ROW, r0);
   }
+  const u32 d0 = smem_u32(dst);
   ATTN_UNROLL for (int it = 0; it < ITERS; ++it) {
-    int i = it * THREADS + int(threadIdx.x);
+    int i = it * THREADS + tid;
     if (TOTAL % THREADS == 0 || i < TOTAL) {
-      int r = i / PER_ROW, c = R::STEP > 1 ? int(threadIdx.x) % PER_ROW : i % PER_ROW;
+      int r = i / PER_ROW, c = R::STEP > 1 ? tid % PER_ROW : i % PER_ROW;
       int off = SWIZZLED && CH == 16 ? Layout<C>::template chunk<NROWS, DST_STRIDE / 2>(r, c)
                                      : r * DST_STRIDE + c * CH;
-      cp_async<CH>(dst + off, p[it] ? p[it] + c * CH : dst /*unused*/, p[it] != nullptr);
+      cp_async<CH>(d0 + off, p[it].p + c * CH, p[it].valid);
     }
   }
 }
@@ -333,13 +447,20 @@ template <class C, int NROWS, int D, int DP, int STRIDE, class E> ATTN_FN void z
 /// One operand's tile of elements E (the MMA type's bits, or fp8 codes kept as they are):
 /// starts the copies of rows (async, one group) and finishes them (wait until at most PENDING
 /// later groups are in flight, widen fp8 into an MMA-type tile, make visible to the MMAs).
-template <class C, class T, int NROWS, int D, int DP, int STRIDE, int RAW_OFF, class E = u16> struct TileLoader {
+/// WARP: each warp copies, and waits for, only its own slice of NROWS rows (warp split: no
+/// other warp reads them), so only the warp synchronizes.
+template <class C, class T, int NROWS, int D, int DP, int STRIDE, int RAW_OFF, class E = u16, bool WARP = false>
+struct TileLoader {
   static constexpr bool WIDEN = IsFP8<T>::value && sizeof(E) == 2;
+  static_assert(!(WIDEN && WARP), "a warp's slice of codes is widened in registers");
   /// The fp8 staging buffer `slot` (raw_slot_of: one per tile that may be in flight).
   ATTN_FN static u8 *raw(const Smem<C> &sm, int slot) { return sm.raw(RAW_OFF + slot * NROWS * DP); }
   template <class Src> ATTN_FN static void start(const Smem<C> &sm, E *dst, Src src, int slot = 0) {
     if constexpr (WIDEN)
       copy_rows_async<C, NROWS, D, false, DP>(raw(sm, slot), src);
+    else if constexpr (WARP)
+      copy_rows_async<C, NROWS, D * sizeof(T), true, STRIDE * sizeof(E), 32>(
+          reinterpret_cast<u8 *>(dst + warp_id() * NROWS * STRIDE), src, lane_id());
     else
       copy_rows_async<C, NROWS, D * sizeof(T), true, STRIDE * sizeof(E)>(reinterpret_cast<u8 *>(dst), src);
   }
@@ -357,13 +478,16 @@ template <class C, class T, int NROWS, int D, int DP, int STRIDE, int RAW_OFF, c
       widen_rows<C, T, NROWS, D, DP, STRIDE>(dst, raw(sm, slot));
     if constexpr (C::WGMMA)
       fence_proxy_async();
-    cta_sync();
+    if constexpr (WARP)
+      __syncwarp();
+    else
+      cta_sync();
   }
 };
 
 template <class C> using QLoader = TileLoader<C, typename C::QT, C::BM, C::DQK, Layout<C>::DQKP, Layout<C>::SQ, Layout<C>::QRAW_OFF, typename Layout<C>::QKE>;
-template <class C> using KLoader = TileLoader<C, typename C::KT, C::BN, C::DQK, Layout<C>::DQKP, Layout<C>::SK, Layout<C>::KRAW_OFF, typename Layout<C>::QKE>;
-template <class C> using VLoader = TileLoader<C, typename C::VT, C::BN, C::DV, Layout<C>::DVP, Layout<C>::SV, Layout<C>::VRAW_OFF>;
+template <class C> using KLoader = TileLoader<C, typename C::KT, Layout<C>::SLICE, C::DQK, Layout<C>::DQKP, Layout<C>::SK, Layout<C>::KRAW_OFF, typename Layout<C>::KE, C::WARP_SPLIT>;
+template <class C> using VLoader = TileLoader<C, typename C::VT, Layout<C>::SLICE, C::DV, Layout<C>::DVP, Layout<C>::SV, Layout<C>::VRAW_OFF, typename Layout<C>::VE, C::WARP_SPLIT>;
 
 /// Shared memory of the kernel, aligned for its layout; zeroes head-dim padding. Call once,
 /// before any load.
@@ -382,15 +506,62 @@ template <class C> ATTN_FN Smem<C> smem_init(u8 *base) {
 /// Starts loading the query tile (rows past the sequence are zeros): one group of copies.
 template <class C> ATTN_FN void start_q(const Cta<C> &cta, const Smem<C> &sm) {
   const u8 *q = static_cast<const u8 *>(cta.a.q.data);
-  QLoader<C>::start(sm, sm.q(), [&](int base, int r0) -> const u8 * {
+  QLoader<C>::start(sm, sm.q(), [&](int base, int r0) {
     int r = base + r0;
-    return cta.row_valid(r) ? q + cta.q_offset(cta.a.q, cta.row_pos(r), cta.row_head(r)) * sizeof(typename C::QT) : nullptr;
+    bool valid = cta.row_valid(r);
+    return RowSrc{valid ? q + cta.q_offset(cta.a.q, cta.row_pos(r), cta.row_head(r)) * sizeof(typename C::QT) : q, valid};
   });
   cp_async_commit();
 }
 /// Waits for start_q's copies (PENDING later groups may stay in flight) and returns the tile.
-template <int PENDING, class C> ATTN_FN const typename Layout<C>::QKE *load_q(const Cta<C> &, const Smem<C> &sm) {
+/// Warp split over fp8 K: Q's A fragments, in the k order of mma_qk_split8, rewritten in place
+/// so that each lane's fragment of a k-step is 16 consecutive bytes (one load, no register
+/// moves, in every tile). Fragment f = (mt, kk, h) of lane l sits at byte (f * 32 + l) * 16;
+/// with fp8 Q (one k32 step per 32 columns) h is 0 only. Warp 0 reads all, then writes.
+template <class C> ATTN_FN void pack_q_fragments(const Smem<C> &sm) {
+  using L = Layout<C>;
+  constexpr int MTW = L::MT_PER_WARP, KK = L::DQKP / 32, H = C::QK8 ? 1 : 2;
+  constexpr int QROW = L::SQ * int(sizeof(typename L::QKE)); // bytes
+  u8 *qb = reinterpret_cast<u8 *>(sm.q());
+  const int lane = lane_id(), g = lane >> 2, j = lane & 3;
+  uint4 f[MTW][KK][H];
+  if (warp_id() == 0) {
+    ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt) {
+      const u8 *r0 = qb + (mt * 16 + g) * QROW, *r1 = r0 + 8 * QROW;
+      ATTN_UNROLL for (int kk = 0; kk < KK; ++kk) {
+        if constexpr (C::QK8) {
+          // m16n8k32: a0/a1 rows g/g+8 at bytes 4j, a2/a3 the same 16 bytes on.
+          const int c = kk * 32 + 4 * j;
+          f[mt][kk][0] = make_uint4(*reinterpret_cast<const u32 *>(r0 + c), *reinterpret_cast<const u32 *>(r1 + c),
+                                    *reinterpret_cast<const u32 *>(r0 + c + 16), *reinterpret_cast<const u32 *>(r1 + c + 16));
+        } else {
+          // m16n8k16 step h: a0/a2 columns 4j + {0,1}/{2,3} of row g, a1/a3 of row g + 8.
+          ATTN_UNROLL for (int h = 0; h < H; ++h) {
+            const int c = (kk * 32 + h * 16 + 4 * j) * 2;
+            uint2 x0 = *reinterpret_cast<const uint2 *>(r0 + c), x1 = *reinterpret_cast<const uint2 *>(r1 + c);
+            f[mt][kk][h] = make_uint4(x0.x, x1.x, x0.y, x1.y);
+          }
+        }
+      }
+    }
+  }
+  cta_sync();
+  if (warp_id() == 0)
+    ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt)
+      ATTN_UNROLL for (int kk = 0; kk < KK; ++kk)
+        ATTN_UNROLL for (int h = 0; h < H; ++h)
+          *reinterpret_cast<uint4 *>(qb + (((mt * KK + kk) * H + h) * 32 + lane) * 16) = f[mt][kk][h];
+  cta_sync();
+}
+
+template <int PENDING, class C> ATTN_FN const typename Layout<C>::QKE *load_q_tile(const Cta<C> &, const Smem<C> &sm) {
   QLoader<C>::template finish<PENDING>(sm, sm.q());
+  return sm.q();
+}
+template <int PENDING, class C> ATTN_FN const typename Layout<C>::QKE *load_q(const Cta<C> &cta, const Smem<C> &sm) {
+  load_q_tile<PENDING>(cta, sm);
+  if constexpr (Layout<C>::QFRAG)
+    pack_q_fragments(sm);
   return sm.q();
 }
 
@@ -401,39 +572,50 @@ template <int PENDING, class C> ATTN_FN const typename Layout<C>::QKE *load_q(co
 template <int PENDING, bool K_SIGN = false, class C>
 ATTN_FN const u16 *load_q(const Cta<C> &cta, const Smem<C> &sm, Rows<C> &factor) {
   static_assert(sizeof(typename C::QT) == 2 && sizeof(typename C::MT) == 2, "bf16 rows into f16 tiles");
-  load_q<PENDING>(cta, sm);
+  load_q_tile<PENDING>(cta, sm);
   u8 *q = reinterpret_cast<u8 *>(sm.q());
   constexpr int NCH = Layout<C>::DQKP / 8, PER_LANE = (NCH + 3) / 4;
   const int part = lane_id() & 3;
+  // With warp split every warp holds every row: all read, then warp 0 alone writes.
+  uint4 w[Rows<C>::N][PER_LANE];
+  int shift[Rows<C>::N];
   ATTN_UNROLL for (int s = 0; s < Rows<C>::N; ++s) {
     const int r = slot_row<C>(s);
-    uint4 w[PER_LANE];
     float m = 0.0f;
     ATTN_UNROLL for (int j = 0; j < PER_LANE; ++j) {
       if (part + 4 * j < NCH) {
-        w[j] = *reinterpret_cast<const uint4 *>(q + Layout<C>::template chunk<C::BM, Layout<C>::SQ>(r, part + 4 * j));
-        const u32 *x = reinterpret_cast<const u32 *>(&w[j]);
+        w[s][j] = *reinterpret_cast<const uint4 *>(q + Layout<C>::template chunk<C::BM, Layout<C>::SQ>(r, part + 4 * j));
+        const u32 *x = reinterpret_cast<const u32 *>(&w[s][j]);
         ATTN_UNROLL for (int i = 0; i < 4; ++i)
           m = fmaxf(m, fmaxf(fabsf(u2f(x[i] << 16)), fabsf(u2f(x[i] & 0xFFFF0000u))));
       }
     }
     m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 1));
     m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 2));
-    const int sh = f16_row_shift(m);
+    shift[s] = f16_row_shift(m);
+    factor.x[s] = exp2i(-shift[s]);
+  }
+  if constexpr (C::WARP_SPLIT)
+    cta_sync();
+  ATTN_UNROLL for (int s = 0; s < Rows<C>::N; ++s) {
+    if (C::WARP_SPLIT && warp_id() != 0)
+      break;
+    const int r = slot_row<C>(s), sh = shift[s];
     const float mul = K_SIGN && cta.k_uniform_scale() < 0.0f ? -exp2i(sh) : exp2i(sh);
-    factor.x[s] = exp2i(-sh);
     ATTN_UNROLL for (int j = 0; j < PER_LANE; ++j) {
       if (part + 4 * j < NCH) {
-        u32 *x = reinterpret_cast<u32 *>(&w[j]);
+        u32 *x = reinterpret_cast<u32 *>(&w[s][j]);
         ATTN_UNROLL for (int i = 0; i < 4; ++i)
           x[i] = pack2<f16>(u2f(x[i] << 16) * mul, u2f(x[i] & 0xFFFF0000u) * mul);
-        *reinterpret_cast<uint4 *>(q + Layout<C>::template chunk<C::BM, Layout<C>::SQ>(r, part + 4 * j)) = w[j];
+        *reinterpret_cast<uint4 *>(q + Layout<C>::template chunk<C::BM, Layout<C>::SQ>(r, part + 4 * j)) = w[s][j];
       }
     }
   }
   if constexpr (C::WGMMA)
     fence_proxy_async();
   cta_sync();
+  if constexpr (Layout<C>::QFRAG)
+    pack_q_fragments(sm);
   return sm.q();
 }
 
@@ -443,15 +625,17 @@ ATTN_FN const u16 *load_q(const Cta<C> &cta, const Smem<C> &sm, Rows<C> &factor)
 /// the sequence's end; only a prologue's load for an empty range can start there).
 template <class C, int WHICH> ATTN_FN void load_kv_async(const Cta<C> &cta, const Smem<C> &sm, int n0, bool active) {
   if (active && n0 < cta.kv_len) {
-    constexpr int ES = WHICH == 0 ? sizeof(typename C::KT) : sizeof(typename C::VT);
-    constexpr int STEP = CopyRows<C, (WHICH == 0 ? C::DQK : C::DV) * ES>::STEP;
+    // The whole tile, or with warp split this warp's slice of it.
+    constexpr int ES = WHICH == 0 ? sizeof(typename C::KT) : sizeof(typename C::VT), ROWS = Layout<C>::SLICE;
+    constexpr int STEP = CopyRows<C, (WHICH == 0 ? C::DQK : C::DV) * ES, C::WARP_SPLIT ? 32 : C::WARPS * 32>::STEP;
     const TensorArg &t = WHICH == 0 ? cta.a.k : cta.a.v;
-    const auto rows = cta.template kv_rows<ES, STEP>(t);
-    const int left = cta.kv_len - n0; // keys of the tile in the sequence
-    auto src = [&](int base, int r0) -> const u8 * {
-      const u8 *p = rows.at(n0, base, r0, cta.kv_len - 1);
-      return base + r0 < left ? p : nullptr;
-    };
+    const auto rows = cta.template kv_rows<ES, STEP, ROWS>(t);
+    const int first = n0 + (C::WARP_SPLIT ? warp_id() * ROWS : 0);
+    const int left = cta.kv_len - first; // keys of the copy in the sequence
+    auto src = [&](int base, int r0) { return RowSrc{rows.at(first, base, r0, cta.kv_len - 1), base + r0 < left}; };
+    // The next K tile's copies wait for its block-table entry otherwise (V's reuse K's).
+    if (WHICH == 0)
+      rows.prefetch_page(first + C::BN, cta.kv_len - 1);
     if constexpr (WHICH == 0)
       KLoader<C>::start(sm, sm.k(stage_of<C, 0>(n0)), src, raw_slot_of<C>(n0));
     else
@@ -484,12 +668,12 @@ template <class C, int WHICH> ATTN_FN void widen_kv(const Smem<C> &sm, int n0, b
 
 // ---- MMAs: mma.sync ---------------------------------------------------------------------
 
-/// s = Q K^T for the current K tile.
+/// s = Q K^T for the current K tile (with warp split, the warp's slice of its keys).
 template <class C> ATTN_FN void mma_qk_sync(Tile<C, C::BN> &s, const u16 *q, const u16 *k) {
-  static_assert(!C::QK8, "fp8 Q.K is a wgmma path");
   using L = Layout<C>;
   constexpr int MTW = L::MT_PER_WARP;
-  const int lane = lane_id(), row0 = warp_id() * MTW * 16;
+  const int lane = lane_id(), row0 = C::WARP_SPLIT ? 0 : warp_id() * MTW * 16;
+  k += (C::WARP_SPLIT ? warp_id() * L::SLICE : 0) * L::SK;
   ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt)
     ATTN_UNROLL for (int nt = 0; nt < C::BN / 8; ++nt)
       ATTN_UNROLL for (int i = 0; i < 4; ++i) s.x[mt][nt][i] = 0.0f;
@@ -499,7 +683,7 @@ template <class C> ATTN_FN void mma_qk_sync(Tile<C, C::BN> &s, const u16 *q, con
       int row = row0 + mt * 16 + (lane & 7) + ((lane >> 3) & 1) * 8, col = ks * 16 + (lane >> 4) * 8;
       ldmatrix_x4(a[mt], q + row * L::SQ + col);
     }
-    ATTN_UNROLL for (int np = 0; np < C::BN / 16; ++np) {
+    ATTN_UNROLL for (int np = 0; np < L::SLICE / 16; ++np) {
       u32 b[4];
       int row = np * 16 + (lane & 7) + ((lane >> 4) << 3), col = ks * 16 + ((lane >> 3) & 1) * 8;
       ldmatrix_x4(b, k + row * L::SK + col);
@@ -519,12 +703,14 @@ template <class C> ATTN_FN void p_fragment(u32 (&a)[4], const Tile<C, C::BN> &p,
   a[3] = pack2<typename C::MT>(p.x[mt][2 * ks + 1][2], p.x[mt][2 * ks + 1][3]);
 }
 
-/// o += P V for the current V tile; P is rounded to the MMA type.
+/// o += P V for the current V tile (with warp split, the warp's slice of its keys); P is
+/// rounded to the MMA type.
 template <class C> ATTN_FN void mma_pv_sync(Tile<C, Layout<C>::DVP> &o, const Tile<C, C::BN> &p, const u16 *v) {
   using L = Layout<C>;
   constexpr int MTW = L::MT_PER_WARP;
   const int lane = lane_id();
-  ATTN_UNROLL for (int ks = 0; ks < C::BN / 16; ++ks) {
+  v += (C::WARP_SPLIT ? warp_id() * L::SLICE : 0) * L::SV;
+  ATTN_UNROLL for (int ks = 0; ks < L::SLICE / 16; ++ks) {
     u32 a[MTW][4];
     ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt) p_fragment<C>(a[mt], p, mt, ks);
     ATTN_UNROLL for (int dp = 0; dp < L::DVP / 16; ++dp) {
@@ -534,6 +720,82 @@ template <class C> ATTN_FN void mma_pv_sync(Tile<C, Layout<C>::DVP> &o, const Ti
       ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt) {
         Mma<typename C::MT>::run(o.x[mt][2 * dp], a[mt], b[0], b[1]);
         Mma<typename C::MT>::run(o.x[mt][2 * dp + 1], a[mt], b[2], b[3]);
+      }
+    }
+  }
+}
+
+// ---- MMAs: warp split over fp8 codes ------------------------------------------------------
+
+/// s = Q K^T for the warp's slice of a K tile of fp8 codes. Per 32 bytes of the head dim, one
+/// ldmatrix.x4 reads 16 keys (8 rows of 16 bytes a matrix), and each thread then holds 4
+/// consecutive codes of key lane / 4 from byte 4 (lane % 4) of each 16: the B fragment of
+/// m16n8k32 on fp8 tensor cores (C::QK8, with Q's codes read alike), or, each half widened, of
+/// two m16n8k16 steps whose k order is d = 4 j + {0, 1} (b0) and 4 j + {2, 3} (b1), j = lane % 4.
+/// Q's A fragments were laid out in that order by pack_q_fragments, so each product pairs like
+/// columns.
+template <class C, class QE> ATTN_FN void mma_qk_split8(Tile<C, C::BN> &s, const QE *q, const u8 *k) {
+  using L = Layout<C>;
+  constexpr int MTW = L::MT_PER_WARP;
+  constexpr int KK = L::DQKP / 32, H = C::QK8 ? 1 : 2;
+  const int lane = lane_id();
+  const u8 *kw = k + warp_id() * L::SLICE * L::SK;
+  const u8 *qb = reinterpret_cast<const u8 *>(q);
+  ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt)
+    ATTN_UNROLL for (int nt = 0; nt < Tile<C, C::BN>::NT; ++nt)
+      ATTN_UNROLL for (int i = 0; i < 4; ++i) s.x[mt][nt][i] = 0.0f;
+  ATTN_UNROLL for (int kk = 0; kk < KK; ++kk) {
+    u32 a[MTW][2][4]; // [tile][k16 step, or the one k32 step][fragment] (pack_q_fragments)
+    ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt)
+      ATTN_UNROLL for (int h = 0; h < H; ++h) {
+        uint4 x = *reinterpret_cast<const uint4 *>(qb + (((mt * KK + kk) * H + h) * 32 + lane) * 16);
+        a[mt][h][0] = x.x, a[mt][h][1] = x.y, a[mt][h][2] = x.z, a[mt][h][3] = x.w;
+      }
+    ATTN_UNROLL for (int np = 0; np < L::SLICE / 16; ++np) {
+      u32 b[4]; // keys 0-7 bytes 0-15, keys 0-7 bytes 16-31, keys 8-15 bytes 0-15, keys 8-15 bytes 16-31
+      ldmatrix_x4(b, kw + (np * 16 + (lane & 7) + ((lane >> 4) << 3)) * L::SK + kk * 32 + ((lane >> 3) & 1) * 16);
+      ATTN_UNROLL for (int t = 0; t < 2; ++t) {
+        ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt) {
+          if constexpr (C::QK8) {
+            Mma8<typename C::QT, typename C::KT>::run(s.x[mt][2 * np + t], a[mt][0], b[2 * t], b[2 * t + 1]);
+          } else {
+            ATTN_UNROLL for (int h = 0; h < 2; ++h) {
+              u32 w = b[2 * t + h];
+              Mma<typename C::MT>::run(s.x[mt][2 * np + t], a[mt][h], Widen2<typename C::KT, typename C::MT>::run(u16(w)),
+                                       Widen2<typename C::KT, typename C::MT>::run(u16(w >> 16)));
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/// o += P V for the warp's slice of a V tile of fp8 codes. Per 16 keys and 32 bytes of the head
+/// dim, one ldmatrix.x4.trans reads 8 keys x 16 bytes a matrix as 8 x 8 pairs of codes, so each
+/// thread holds, for keys 2 j and 2 j + 1 (j = lane % 4), the codes of columns 2 g and 2 g + 1
+/// (g = lane / 4): regrouped by column and widened, the B fragments of two n-tiles, one of the
+/// even columns and one of the odd ones (tile_col's order for such accumulators).
+template <class C> ATTN_FN void mma_pv_split8(Tile<C, Layout<C>::DVP> &o, const Tile<C, C::BN> &p, const u8 *v) {
+  using L = Layout<C>;
+  using W = Widen2<typename C::VT, typename C::MT>;
+  constexpr int MTW = L::MT_PER_WARP;
+  const int lane = lane_id();
+  const u8 *vw = v + warp_id() * L::SLICE * L::SV;
+  ATTN_UNROLL for (int ks = 0; ks < L::SLICE / 16; ++ks) {
+    u32 a[MTW][4];
+    ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt) p_fragment<C>(a[mt], p, mt, ks);
+    ATTN_UNROLL for (int dq = 0; dq < L::DVP / 32; ++dq) {
+      u32 b[4]; // keys 0-7 bytes 0-15, keys 8-15 bytes 0-15, keys 0-7 bytes 16-31, keys 8-15 bytes 16-31
+      ldmatrix_x4_trans(b, vw + (ks * 16 + (lane & 7) + ((lane >> 3) & 1) * 8) * L::SV + dq * 32 + (lane >> 4) * 16);
+      ATTN_UNROLL for (int c = 0; c < 2; ++c) {
+        // bytes (key 2j col 2g, key 2j col 2g+1, key 2j+1 col 2g, key 2j+1 col 2g+1) -> by column
+        const u32 lo = __byte_perm(b[2 * c], 0, 0x3120), hi = __byte_perm(b[2 * c + 1], 0, 0x3120);
+        const int nt = (dq * 2 + c) * 2;
+        ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt) {
+          Mma<typename C::MT>::run(o.x[mt][nt], a[mt], W::run(u16(lo)), W::run(u16(hi)));
+          Mma<typename C::MT>::run(o.x[mt][nt + 1], a[mt], W::run(u16(lo >> 16)), W::run(u16(hi >> 16)));
+        }
       }
     }
   }
@@ -580,15 +842,19 @@ template <class C> ATTN_FN void mma_pv_wgmma(Tile<C, Layout<C>::DVP> &o, const T
   fence_regs(o.x[0]);
 }
 
-template <class C, class E> ATTN_FN void mma_qk(Tile<C, C::BN> &s, const E *q, const E *k) {
+template <class C, class QE, class KE> ATTN_FN void mma_qk(Tile<C, C::BN> &s, const QE *q, const KE *k) {
   if constexpr (C::WGMMA)
     mma_qk_wgmma<C>(s, q, k);
+  else if constexpr (Layout<C>::KRAW)
+    mma_qk_split8<C>(s, q, k);
   else
     mma_qk_sync<C>(s, q, k);
 }
-template <class C> ATTN_FN void mma_pv(Tile<C, Layout<C>::DVP> &o, const Tile<C, C::BN> &p, const u16 *v) {
+template <class C, class VE> ATTN_FN void mma_pv(Tile<C, Layout<C>::DVP> &o, const Tile<C, C::BN> &p, const VE *v) {
   if constexpr (C::WGMMA)
     mma_pv_wgmma<C>(o, p, v);
+  else if constexpr (Layout<C>::VRAW)
+    mma_pv_split8<C>(o, p, v);
   else
     mma_pv_sync<C>(o, p, v);
 }

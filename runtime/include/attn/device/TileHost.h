@@ -51,6 +51,14 @@ template <class C, int COLS, bool MAX> inline void row_reduce(float (&out)[C::BM
 
 inline void cta_sync() {}
 inline bool first_of_row() { return true; }
+/// One host thread computes all of a CTA's keys: nothing to merge (TileGpu.h's warp split).
+template <class C> inline void merge_warp_rows(Rows<C> &, Rows<C> &, Rows<C> &weight) {
+  for (float &w : weight.x) w = 1.0f;
+}
+template <class C, int COLS> inline void merge_warp_acc(Tile<C, COLS> &, const Rows<C> &) {}
+template <class C> inline bool owns_col(int) { return true; }
+template <class C> inline bool rows_all_one(const Rows<C> &) { return false; }
+template <class C> inline bool stores_row() { return true; }
 template <class C> inline bool rows_live(const Cta<C> &) { return true; }
 
 /// Widened MMA-type tiles, as floats (each exactly a value of C::MT), with the GPU's stages.
