@@ -183,8 +183,11 @@ llvm::Error Kernel::launch(const dev::Args &args, LaunchGrid grid, int device, C
     return e;
   if (args.splits <= 1)
     return llvm::Error::success();
+  // The merge may start while the kernel's last CTAs run (its CTAs wait at griddepcontrol.wait
+  // for the partials), so no launch gap separates the two.
   LaunchGrid m = mergeGridOf(args);
-  return cuda->launch(f->merge, m.x, m.y, m.z, unsigned(dev::kMergeThreads), 0, stream, params);
+  return cuda->launch(f->merge, m.x, m.y, m.z, unsigned(dev::kMergeThreads), 0, stream, params,
+                      /*overlap=*/true);
 }
 
 llvm::Error Kernel::launch(const LaunchDesc &desc, CUstream stream) const {

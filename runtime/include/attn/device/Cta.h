@@ -92,6 +92,14 @@ ATTN_FN void allow_next_launch() {
   asm volatile("griddepcontrol.launch_dependents;");
 #endif
 }
+/// Waits until the grid before this one on the stream has finished and its writes are visible
+/// (a split launch's merge, launched to overlap the kernel's last wave); at once when this grid
+/// was not launched to overlap.
+ATTN_FN void wait_previous_launch() {
+#if defined(ATTN_GPU) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
 
 template <class C> struct Cta {
   static constexpr int kPage = C::PAGE > 0 ? C::PAGE : 1; ///< tokens per page (1 when not paged)

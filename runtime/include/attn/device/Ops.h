@@ -213,6 +213,7 @@ template <class C> ATTN_FN void store_lse(const Cta<C> &cta, Rows<C> m, Rows<C> 
 /// the head dim, so that the loads of all parts are in flight at once.
 template <class C> ATTN_FN void merge_splits(const Args &a) {
   typedef typename C::OT OT;
+  wait_previous_launch();
   const long long rows = (long long)a.batch * a.seqlen_q * a.heads_q;
 #ifdef ATTN_GPU
   const int lane = threadIdx.x % 32, lanes = 32, first = threadIdx.x / 32, count = 1;

@@ -18,6 +18,10 @@
 // and f16), so each element is converted once per CTA, not once per warp. With C::QK8 the fp8
 // Q and K tiles skip that: they land swizzled as they are and Q.K runs on fp8 tensor cores
 // (m64nNk32, both operands K-major).
+// Warp split (C::WARP_SPLIT, mma.sync): every warp holds all BM rows and a slice of each K/V
+// tile's keys, which it copies and waits for itself, with its own online softmax; the warps'
+// m, l and O merge through shared memory in the epilogue. Its fp8 K and V tiles stay codes,
+// read with ldmatrix and widened in registers (fp8 q and k multiply on m16n8k32).
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTN_DEVICE_TILEGPU_H
@@ -513,7 +517,6 @@ template <class C> ATTN_FN void start_q(const Cta<C> &cta, const Smem<C> &sm) {
   });
   cp_async_commit();
 }
-/// Waits for start_q's copies (PENDING later groups may stay in flight) and returns the tile.
 /// Warp split over fp8 K: Q's A fragments, in the k order of mma_qk_split8, rewritten in place
 /// so that each lane's fragment of a k-step is 16 consecutive bytes (one load, no register
 /// moves, in every tile). Fragment f = (mt, kk, h) of lane l sits at byte (f * 32 + l) * 16;
@@ -554,10 +557,12 @@ template <class C> ATTN_FN void pack_q_fragments(const Smem<C> &sm) {
   cta_sync();
 }
 
+/// Waits for start_q's copies (PENDING later groups may stay in flight), widening fp8 q.
 template <int PENDING, class C> ATTN_FN const typename Layout<C>::QKE *load_q_tile(const Cta<C> &, const Smem<C> &sm) {
   QLoader<C>::template finish<PENDING>(sm, sm.q());
   return sm.q();
 }
+/// load_q_tile, then Q's fragments packed where the MMAs want them so (pack_q_fragments).
 template <int PENDING, class C> ATTN_FN const typename Layout<C>::QKE *load_q(const Cta<C> &cta, const Smem<C> &sm) {
   load_q_tile<PENDING>(cta, sm);
   if constexpr (Layout<C>::QFRAG)
@@ -675,7 +680,7 @@ template <class C> ATTN_FN void mma_qk_sync(Tile<C, C::BN> &s, const u16 *q, con
   const int lane = lane_id(), row0 = C::WARP_SPLIT ? 0 : warp_id() * MTW * 16;
   k += (C::WARP_SPLIT ? warp_id() * L::SLICE : 0) * L::SK;
   ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt)
-    ATTN_UNROLL for (int nt = 0; nt < C::BN / 8; ++nt)
+    ATTN_UNROLL for (int nt = 0; nt < Tile<C, C::BN>::NT; ++nt)
       ATTN_UNROLL for (int i = 0; i < 4; ++i) s.x[mt][nt][i] = 0.0f;
   ATTN_UNROLL for (int ks = 0; ks < L::DQKP / 16; ++ks) {
     u32 a[MTW][4];
