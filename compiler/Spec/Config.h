@@ -93,11 +93,11 @@ bool fp8QK(const KernelConfig &config, const Signature &sig);
 bool fp8Codes(const KernelConfig &config, const Signature &sig, char operand);
 
 /// The CTAs per SM a kernel is built for (its registers capped to fit them, the second
-/// argument of __launch_bounds__): 3 for one-warpgroup wgmma tiles (the decode build) where
-/// the SM's 228 KB of shared memory fit three (168 registers a thread, about what the decode
-/// tile needs); 1 otherwise, leaving the registers to the compiler (two one-warpgroup CTAs
-/// have 256 registers a thread anyway). On the H200 the fp8 decode build's three CTAs an SM
-/// measured +8-10 % at 32k keys and even at 8k (docs/performance.md v0.13).
+/// argument of __launch_bounds__): 3 for four-warp wgmma or warp-split tiles where the SM's
+/// 228 KB of shared memory fit three (168 registers a thread, about what such a tile needs); 1
+/// otherwise, leaving the registers to the compiler (two four-warp CTAs have 256 registers a
+/// thread anyway). On the H200 three CTAs an SM measured +8-10 % for v0.13's fp8 decode build
+/// (docs/performance.md).
 int64_t ctasPerSM(const KernelConfig &config, const Signature &sig);
 
 /// Dynamic shared memory of a kernel, in bytes: the formula of the device library's Layout.h
