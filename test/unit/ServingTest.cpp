@@ -2,7 +2,8 @@
 //
 // vLLM's FP8 test scales (q 0.75, k 0.5, v 0.25) on e4m3 and e5m2 codes of N(0, 1) values, for
 // fp8 q with fp8 K/V and for bf16 q with fp8 K/V, per-token-head scales beside a paged cache,
-// and fp8 output through its scale with saturation: each against the float64 reference. A
+// and fp8 output through its scale with saturation, in prefill and in decode steps (the
+// warp-split decode build of fp8 K/V): each against the float64 reference. A
 // paged cache (pages of 1, 16, 32 and 64) against the same keys stored contiguously, and a
 // ragged batch against each of its sequences launched alone: the same bits; a mixed batch of
 // prefill and decode sequences launched in two parts against the reference. Split KV has its
@@ -73,27 +74,56 @@ const ScaledCase kVllmScales[] = {
 
 /// The fp8 tensors hold the codes of N(0, 1) values (as vLLM's test casts randn to fp8) with
 /// scales q 0.75, k 0.5 and v 0.25; per-token-head scales vary around those by token.
+void expectVllmScalesAt(const char *spec, float outScale, const ref::ProblemShape &shape,
+                        check::Device device, std::optional<int> splits) {
+  Compiled c(Compiled::Text{spec});
+  ASSERT_TRUE(c.kernel);
+  ref::RandomProblem rp = ref::makeRandomProblem(c.spec->signature, shape, 31);
+  ref::Problem &p = rp.problem;
+  for (auto [t, exact] : {std::pair{&p.q, &rp.exact.q}, {&p.k, &rp.exact.k}, {&p.v, &rp.exact.v}})
+    if (isFP8(t->dtype()))
+      forEachIndex(*t, [&](const std::vector<int64_t> &i) { t->set(i, exact->get(i)); });
+  for (auto [s, base] : {std::pair{&p.qScale, 0.75f}, {&p.kScale, 0.5f}, {&p.vScale, 0.25f}})
+    for (size_t i = 0; i < s->size(); ++i)
+      (*s)[i] = s->size() > 64 ? base * float(1 + i % 3) / 2 : base;
+  p.outScale = outScale;
+  expectMatchesReference(c, p, device, splits);
+}
+
 void expectVllmScales(check::Device device) {
   for (const ScaledCase &sc : kVllmScales) {
     SCOPED_TRACE(sc.spec);
-    Compiled c(Compiled::Text{sc.spec});
-    ASSERT_TRUE(c.kernel);
-    ref::RandomProblem rp = ref::makeRandomProblem(c.spec->signature, {2, 8, 2, 77, 300}, 31);
-    ref::Problem &p = rp.problem;
-    for (auto [t, exact] : {std::pair{&p.q, &rp.exact.q}, {&p.k, &rp.exact.k}, {&p.v, &rp.exact.v}})
-      if (isFP8(t->dtype()))
-        forEachIndex(*t, [&](const std::vector<int64_t> &i) { t->set(i, exact->get(i)); });
-    for (auto [s, base] : {std::pair{&p.qScale, 0.75f}, {&p.kScale, 0.5f}, {&p.vScale, 0.25f}})
-      for (size_t i = 0; i < s->size(); ++i)
-        (*s)[i] = s->size() > 64 ? base * float(1 + i % 3) / 2 : base;
-    p.outScale = sc.outScale;
-    expectMatchesReference(c, p, device);
+    expectVllmScalesAt(sc.spec, sc.outScale, {2, 8, 2, 77, 300}, device, 1);
   }
 }
 
-std::string raggedSpec(int page) {
-  return std::string("kernel r { q: bf16[128]; k: bf16[128]; v: bf16[128]; out: bf16; lse: f32;"
-                     " gqa = 4; batch = ragged; ") +
+/// The same scales in decode steps (one and three queries a sequence) of serving kernels, whose
+/// decode build for fp8 K/V is warp split, unsplit and split as the launch chooses: each fp8
+/// case above as a ragged batch over pages of 16, 32, 64 and 1.
+void expectVllmScalesInDecode(check::Device device) {
+  const int pages[] = {16, 32, 64, 1};
+  int n = 0;
+  for (const ScaledCase &sc : kVllmScales) {
+    std::string spec = sc.spec;
+    if (spec.find("batch = ragged") == std::string::npos) {
+      size_t mask = spec.find(" mask {");
+      spec.insert(mask, std::string(spec.find("gqa =") == std::string::npos ? " gqa = 4;" : "") +
+                            " batch = ragged; kv_cache = paged(" + std::to_string(pages[n++ % 4]) + ");");
+    }
+    for (int64_t sq : {1, 3})
+      for (std::optional<int> splits : {std::optional<int>(1), std::optional<int>()}) {
+        SCOPED_TRACE(spec + ", " + std::to_string(sq) + " queries, " + (splits ? "unsplit" : "split as chosen"));
+        expectVllmScalesAt(spec.c_str(), sc.outScale, {3, 8, 2, sq, 700}, device, splits);
+      }
+  }
+}
+
+/// A serving kernel: bf16 K/V, or e4m3 K/V with per-tensor scales (fp8, whose decode build is
+/// warp split).
+std::string raggedSpec(int page, bool fp8 = false) {
+  std::string kv = fp8 ? "k: f8e4m3[128] scale per_tensor; v: f8e4m3[128] scale per_tensor;"
+                       : "k: bf16[128]; v: bf16[128];";
+  return "kernel r { q: bf16[128]; " + kv + " out: bf16; lse: f32; gqa = 4; batch = ragged; " +
          (page ? "kv_cache = paged(" + std::to_string(page) + "); " : "") + "mask { causal } }";
 }
 
@@ -129,19 +159,24 @@ ref::Problem contiguousTwin(const ref::Problem &paged, int page) {
   return c;
 }
 
+/// bf16 K/V in prefill chunks (the kernel's own build), and fp8 K/V in decode steps (its warp-
+/// split decode build, whose 48-key slices hold whole pages of 16 only).
 void expectPagedIsContiguous(check::Device device) {
-  Compiled contiguous(Compiled::Text{raggedSpec(0).c_str()});
-  ASSERT_TRUE(contiguous.kernel);
-  for (int page : {1, 16, 32, 64}) {
-    SCOPED_TRACE("page " + std::to_string(page));
-    std::string text = raggedSpec(page);
-    Compiled paged(Compiled::Text{text.c_str()});
-    ASSERT_TRUE(paged.kernel);
-    ref::RandomProblem rp = ref::makeRandomProblem(paged.spec->signature, {3, 8, 2, 37, 300}, 41);
-    check::KernelOutput a = run(paged, rp.problem, device);
-    check::KernelOutput b = run(contiguous, contiguousTwin(rp.problem, page), device);
-    expectSameOutput(a, b, 0, 0);
-    expectMatchesReference(paged, rp.problem, device);
+  for (bool fp8 : {false, true}) {
+    Compiled contiguous(Compiled::Text{raggedSpec(0, fp8).c_str()});
+    ASSERT_TRUE(contiguous.kernel);
+    for (int page : {1, 16, 32, 64}) {
+      SCOPED_TRACE(std::string(fp8 ? "fp8 decode" : "bf16 prefill") + ", page " + std::to_string(page));
+      std::string text = raggedSpec(page, fp8);
+      Compiled paged(Compiled::Text{text.c_str()});
+      ASSERT_TRUE(paged.kernel);
+      ref::ProblemShape shape = fp8 ? ref::ProblemShape{3, 8, 2, 1, 700} : ref::ProblemShape{3, 8, 2, 37, 300};
+      ref::RandomProblem rp = ref::makeRandomProblem(paged.spec->signature, shape, 41);
+      check::KernelOutput a = run(paged, rp.problem, device);
+      check::KernelOutput b = run(contiguous, contiguousTwin(rp.problem, page), device);
+      expectSameOutput(a, b, 0, 0);
+      expectMatchesReference(paged, rp.problem, device);
+    }
   }
 }
 
@@ -198,20 +233,25 @@ void expectAnyKScaleGivesItsMeaning(check::Device device) {
 }
 
 /// Prefill chunks and decode steps in one launch over a paged cache, split as the launch
-/// chooses: the long sequences on the kernel's build, the short ones (16 positions or fewer)
-/// on the decode build, split and merged (rt::mixedLaunch); every row against the reference.
+/// chooses: the long sequences on the kernel's build, the short ones (as many positions as a
+/// decode tile holds: 16 with bf16 K/V, 4 with fp8) on the decode build, split and merged
+/// (rt::mixedLaunch); every row against the reference.
 void expectMixedBatchMatchesReference(check::Device device) {
-  std::string text = raggedSpec(16);
-  Compiled c(Compiled::Text{text.c_str()});
-  ASSERT_TRUE(c.kernel && c.kernel->decode);
-  ref::ProblemShape shape{6, 8, 2, 1, 600, {1, 4, 200, 2, 16, 17}};
-  ref::RandomProblem rp = ref::makeRandomProblem(c.spec->signature, shape, 47);
-  expectMatchesReference(c, rp.problem, device, std::nullopt);
+  for (bool fp8 : {false, true}) {
+    SCOPED_TRACE(fp8 ? "fp8 K/V" : "bf16 K/V");
+    std::string text = raggedSpec(16, fp8);
+    Compiled c(Compiled::Text{text.c_str()});
+    ASSERT_TRUE(c.kernel && c.kernel->decode);
+    ref::ProblemShape shape{6, 8, 2, 1, 600, {1, 4, 200, 2, 16, 17}};
+    ref::RandomProblem rp = ref::makeRandomProblem(c.spec->signature, shape, 47);
+    expectMatchesReference(c, rp.problem, device, std::nullopt);
+  }
 }
 
 } // namespace
 
 ATTN_HOST_AND_GPU_TEST(Serving, VllmFp8ScalesMatchTheReference, expectVllmScales)
+ATTN_HOST_AND_GPU_TEST(Serving, VllmFp8ScalesMatchTheReferenceInDecode, expectVllmScalesInDecode)
 ATTN_HOST_AND_GPU_TEST(Serving, PagedCacheGivesTheContiguousAnswer, expectPagedIsContiguous)
 ATTN_HOST_AND_GPU_TEST(Serving, RaggedBatchGivesEachSequencesAnswer, expectRaggedIsPerSequence)
 ATTN_HOST_AND_GPU_TEST(Serving, MixedBatchMatchesTheReference, expectMixedBatchMatchesReference)
