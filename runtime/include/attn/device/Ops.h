@@ -210,10 +210,10 @@ template <class C> ATTN_FN void store_lse(const Cta<C> &cta, Rows<C> m, Rows<C> 
 /// out = 0, lse = -inf. Rows past a sequence's queries or of a class the launch does not take
 /// are skipped. kMergeRows rows per block, one per warp on the GPU: its lanes read the parts'
 /// lse values (a part each) and keep the weights in shared memory, then sum the partials over
-/// the head dim, so that the loads of all parts are in flight at once.
+/// the head dim, so that the loads of all parts are in flight at once. It reads the sequence
+/// metadata before it waits for the kernel's partials.
 template <class C> ATTN_FN void merge_splits(const Args &a) {
   typedef typename C::OT OT;
-  wait_previous_launch();
   const long long rows = (long long)a.batch * a.seqlen_q * a.heads_q;
 #ifdef ATTN_GPU
   const int lane = threadIdx.x % 32, lanes = 32, first = threadIdx.x / 32, count = 1;
@@ -247,6 +247,7 @@ template <class C> ATTN_FN void merge_splits(const Args &a) {
     const int q_len = C::RAGGED ? int(a.cu_seqlens_q[b + 1] - first_token) : a.seqlen_q;
     if (p >= q_len || !takes_sequence(a, q_len))
       continue;
+    wait_previous_launch(); // the partials; the metadata above was there before the kernel ran
     float mx = neg_inf();
     for (int s = lane; s < splits; s += lanes)
       mx = a.part_lse[s * rows + row] > mx ? a.part_lse[s * rows + row] : mx;

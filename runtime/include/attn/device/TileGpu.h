@@ -602,17 +602,17 @@ ATTN_FN const u16 *load_q(const Cta<C> &cta, const Smem<C> &sm, Rows<C> &factor)
   }
   if constexpr (C::WARP_SPLIT)
     cta_sync();
-  ATTN_UNROLL for (int s = 0; s < Rows<C>::N; ++s) {
-    if (C::WARP_SPLIT && warp_id() != 0)
-      break;
-    const int r = slot_row<C>(s), sh = shift[s];
-    const float mul = K_SIGN && cta.k_uniform_scale() < 0.0f ? -exp2i(sh) : exp2i(sh);
-    ATTN_UNROLL for (int j = 0; j < PER_LANE; ++j) {
-      if (part + 4 * j < NCH) {
-        u32 *x = reinterpret_cast<u32 *>(&w[s][j]);
-        ATTN_UNROLL for (int i = 0; i < 4; ++i)
-          x[i] = pack2<f16>(u2f(x[i] << 16) * mul, u2f(x[i] & 0xFFFF0000u) * mul);
-        *reinterpret_cast<uint4 *>(q + Layout<C>::template chunk<C::BM, Layout<C>::SQ>(r, part + 4 * j)) = w[s][j];
+  if (!C::WARP_SPLIT || warp_id() == 0) {
+    ATTN_UNROLL for (int s = 0; s < Rows<C>::N; ++s) {
+      const int r = slot_row<C>(s), sh = shift[s];
+      const float mul = K_SIGN && cta.k_uniform_scale() < 0.0f ? -exp2i(sh) : exp2i(sh);
+      ATTN_UNROLL for (int j = 0; j < PER_LANE; ++j) {
+        if (part + 4 * j < NCH) {
+          u32 *x = reinterpret_cast<u32 *>(&w[s][j]);
+          ATTN_UNROLL for (int i = 0; i < 4; ++i)
+            x[i] = pack2<f16>(u2f(x[i] << 16) * mul, u2f(x[i] & 0xFFFF0000u) * mul);
+          *reinterpret_cast<uint4 *>(q + Layout<C>::template chunk<C::BM, Layout<C>::SQ>(r, part + 4 * j)) = w[s][j];
+        }
       }
     }
   }
@@ -638,12 +638,11 @@ template <class C, int WHICH> ATTN_FN void load_kv_async(const Cta<C> &cta, cons
     const int first = n0 + (C::WARP_SPLIT ? warp_id() * ROWS : 0);
     const int left = cta.kv_len - first; // keys of the copy in the sequence
     auto src = [&](int base, int r0) { return RowSrc{rows.at(first, base, r0, cta.kv_len - 1), base + r0 < left}; };
-    // The next K tile's copies wait for its block-table entry otherwise (V's reuse K's).
-    if (WHICH == 0)
+    if constexpr (WHICH == 0) {
+      // The next K tile's copies wait for its block-table entry otherwise (V's reuse K's).
       rows.prefetch_page(first + C::BN, cta.kv_len - 1);
-    if constexpr (WHICH == 0)
       KLoader<C>::start(sm, sm.k(stage_of<C, 0>(n0)), src, raw_slot_of<C>(n0));
-    else
+    } else
       VLoader<C>::start(sm, sm.v(stage_of<C, 1>(n0)), src, raw_slot_of<C>(n0));
   }
   cp_async_commit();
