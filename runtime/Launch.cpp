@@ -796,7 +796,9 @@ const GeneratedKernel &attn::rt::shapeFor(const GeneratedKernel &kernel, const d
 
 std::optional<MixedLaunch> attn::rt::mixedLaunch(const GeneratedKernel &kernel, const dev::Args &args) {
   const GeneratedKernel *d = kernel.decode.get();
-  if (!d || args.splits > 0 || &shapeFor(kernel, args) == d)
+  // A dense batch's sequences are all of one length: there is no short class to take apart.
+  if (!d || kernel.signature.batch != BatchLayout::Ragged || args.splits > 0 ||
+      &shapeFor(kernel, args) == d)
     return std::nullopt;
   int positions = int(d->config.blockM / d->config.headsPerTile);
   MixedLaunch m{args, args};

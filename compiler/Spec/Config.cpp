@@ -89,8 +89,7 @@ std::optional<ConfigOverrides> attn::decodeOverrides(const Signature &sig, const
                     o.warpSplit;
   KernelConfig c = selectConfig(sig, o);
   // Head dims past 128 keep one build: their O tile alone would take 128 registers a thread.
-  if (overridden || sig.batch != BatchLayout::Ragged || !c.pingpong ||
-      std::max(sig.q.headDim, sig.v.headDim) > 128)
+  if (overridden || !c.pingpong || std::max(sig.q.headDim, sig.v.headDim) > 128)
     return std::nullopt;
   ConfigOverrides d = o;
   if (isFP8(sig.k.dtype) || isFP8(sig.v.dtype)) {

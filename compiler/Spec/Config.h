@@ -57,8 +57,8 @@ llvm::Error parseConfigOverrides(llvm::StringRef text, ConfigOverrides &o);
 /// Overrides replace any field.
 KernelConfig selectConfig(const Signature &sig, const ConfigOverrides &overrides);
 
-/// The overrides of a second, decode-shaped build of a serving kernel (ragged batch) where the
-/// default is the 128-row ping-pong tile. 16-bit K/V: one warpgroup of 64 rows on 64-key
+/// The overrides of a second, decode-shaped build of a kernel whose default is the 128-row
+/// ping-pong tile (dense or ragged batches alike). 16-bit K/V: one warpgroup of 64 rows on 64-key
 /// tiles, three stages and two CTAs per SM; the 128-row tile does 32 rows' work per live row of
 /// a decode step, and the H200's paged decode measured 1.3-1.4x faster with this shape. fp8
 /// K/V: warp split (mma.sync, 16 rows, each of 4 warps 48 keys of a 192-key tile, two stages,
@@ -66,7 +66,7 @@ KernelConfig selectConfig(const Signature &sig, const ConfigOverrides &overrides
 /// one-warpgroup tile on the H200 (docs/performance.md v0.14).
 /// Launches whose query tiles fit one such tile take it (see rt::shapeFor), and a mixed
 /// batch's short sequences (rt::mixedLaunch). None when the caller overrode the config, for
-/// dense batches, head dims past 128 and other paths.
+/// head dims past 128 and other paths.
 std::optional<ConfigOverrides> decodeOverrides(const Signature &sig, const ConfigOverrides &o);
 
 /// Why `config` cannot run `sig` (tile shapes the library cannot build), or empty.

@@ -27,6 +27,9 @@ const Case kCases[] = {
     {"document_mask", {2, 4, 2, 77, 130}},   {"prefix_lm", {3, 4, 4, 77, 130}},
     {"bf16q_fp8kv", {2, 8, 2, 77, 130}},     {"fp8_qkv", {2, 4, 2, 77, 130}},
     {"paged_decode_gqa", {3, 8, 2, 5, 130}}, {"paged_decode_gqa", {2, 4, 1, 77, 130}},
+    // Dense decode steps (the decode builds).
+    {"causal", {2, 8, 2, 1, 300}},           {"bf16q_fp8kv", {2, 8, 2, 3, 300}},
+    {"fp8_qkv", {2, 4, 2, 1, 300}},
 };
 
 void expectPass(const Case &c, check::Device device, uint64_t seed, const CodegenOptions &options = {}) {
@@ -195,8 +198,8 @@ TEST(HostKernels, SplitKeysGiveTheUnsplitAnswer) {
 }
 
 TEST(HostKernels, ServingKernelsCarryADecodeBuild) {
-  // A ragged kernel on the 128-row ping-pong tile gets a second build of 64-row tiles on one
-  // warpgroup; a dense one, or one whose config the caller chose, does not.
+  // A kernel on the 128-row ping-pong tile, ragged or dense, gets a second build of 64-row
+  // tiles on one warpgroup; one whose config the caller chose does not.
   Compiled paged("paged_decode_gqa");
   ASSERT_TRUE(paged.kernel && paged.kernel->decode);
   const GeneratedKernel &d = *paged.kernel->decode;
@@ -210,8 +213,8 @@ TEST(HostKernels, ServingKernelsCarryADecodeBuild) {
   EXPECT_EQ(paged.kernel->config.blockM, 128);
   EXPECT_NE(d.source.find("ATTN_KERNEL_ENTRY(attn_paged_decode_gqa_decode,"), std::string::npos);
   Compiled dense("causal");
-  ASSERT_TRUE(dense.kernel);
-  EXPECT_FALSE(dense.kernel->decode);
+  ASSERT_TRUE(dense.kernel && dense.kernel->decode);
+  EXPECT_EQ(dense.kernel->decode->config.blockM, 64);
   CodegenOptions chosen;
   chosen.blockN = 64;
   Compiled tuned("paged_decode_gqa", chosen);

@@ -204,7 +204,7 @@ TEST(Launch, SplitsAreChosenWhenTheGridLeavesMostSlotsIdle) {
   EXPECT_EQ(splitWorkspace(k, chosen(1000, 132)).bytes(), 0);
 }
 
-TEST(Launch, DecodeBuildOnlyForRaggedKernelsOnThePingPongTile) {
+TEST(Launch, DecodeBuildForKernelsOnThePingPongTile) {
   auto ragged = [](int64_t d) {
     Signature s = bf16Signature(d);
     s.batch = BatchLayout::Ragged;
@@ -253,7 +253,10 @@ TEST(Launch, DecodeBuildOnlyForRaggedKernelsOnThePingPongTile) {
   KernelConfig cq = selectConfig(fp8q, *decodeOverrides(fp8q, sm90));
   EXPECT_TRUE(fp8QK(cq, fp8q));
   EXPECT_EQ(sharedBytes(cq, fp8q), 16 * 144 + 2 * 2 * 192 * 144);
-  EXPECT_FALSE(decodeOverrides(bf16Signature(128), sm90)); // dense
+  // A dense batch gets the same build (its decode steps are the same tiles).
+  std::optional<ConfigOverrides> dd = decodeOverrides(bf16Signature(128), sm90);
+  ASSERT_TRUE(dd);
+  EXPECT_EQ(selectConfig(bf16Signature(128), *dd).blockM, 64);
   EXPECT_FALSE(decodeOverrides(ragged(64), sm90));         // no ping-pong at d = 64
   EXPECT_FALSE(decodeOverrides(ragged(256), sm90));        // O would take 128 registers
   ConfigOverrides sm80;
@@ -313,12 +316,21 @@ TEST(Launch, DecodeBuildTakesLaunchesWhoseQueriesFitOneOfItsTiles) {
 }
 
 TEST(Launch, AMixedBatchRunsItsShortSequencesOnTheDecodeBuild) {
-  GeneratedKernel k = kernelOf(bf16Signature(), 2);
-  auto d = std::make_shared<GeneratedKernel>(kernelOf(bf16Signature(), 2));
+  GeneratedKernel k = kernelOf(raggedSig(), 2);
+  auto d = std::make_shared<GeneratedKernel>(kernelOf(raggedSig(), 2));
   d->config.blockM = 8; // 4 positions of 2 packed heads
   k.decode = d;
-  auto args = [&](int64_t Sq, std::optional<int> splits = std::nullopt) {
-    LaunchDesc desc = dense(2, Sq, 7, 4, 2);
+  // Two sequences of 1 and Sq queries over 7 keys each (heads 4 / 2, head dim 8).
+  std::vector<int32_t> cuQ, cuKV = {0, 7, 14};
+  auto args = [&](int32_t Sq, std::optional<int> splits = std::nullopt) {
+    cuQ = {0, 1, 1 + Sq};
+    LaunchDesc desc;
+    desc.q = TensorDesc::contiguous(at(0x10000), DType::BF16, {1 + Sq, 4, 8});
+    desc.out = TensorDesc::contiguous(at(0x40000), DType::BF16, {1 + Sq, 4, 8});
+    desc.k = TensorDesc::contiguous(at(0x20000), DType::BF16, {14, 2, 8});
+    desc.v = TensorDesc::contiguous(at(0x30000), DType::BF16, {14, 2, 8});
+    desc.cuSeqlensQ = TensorDesc::contiguous(cuQ.data(), DType::I32, {3});
+    desc.cuSeqlensKV = TensorDesc::contiguous(cuKV.data(), DType::I32, {3});
     desc.splits = splits;
     llvm::Expected<dev::Args> a = toArgs(k, desc);
     EXPECT_TRUE(bool(a)) << llvm::toString(a.takeError());
@@ -337,6 +349,13 @@ TEST(Launch, AMixedBatchRunsItsShortSequencesOnTheDecodeBuild) {
   EXPECT_EQ(m->shorts.seqlen_q, 4); // one decode tile per sequence and head group
   EXPECT_EQ(m->shorts.splits, 0);   // chosen at the launch
   EXPECT_EQ(gridOf(*d, m->shorts).x, 1u);
+  // A dense batch's sequences are all of one length: it runs whole on the kernel itself.
+  GeneratedKernel kd = kernelOf(bf16Signature(), 2);
+  kd.decode = d;
+  llvm::Expected<dev::Args> da = toArgs(kd, dense(2, 9, 7, 4, 2));
+  ASSERT_TRUE(bool(da)) << llvm::toString(da.takeError());
+  EXPECT_EQ(&shapeFor(kd, *da), &kd);
+  EXPECT_FALSE(mixedLaunch(kd, *da));
   k.decode.reset();
   EXPECT_FALSE(mixedLaunch(k, args(9)));
 }

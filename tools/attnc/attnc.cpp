@@ -134,8 +134,9 @@ int main(int argc, char **argv) {
       return 1;
     if (decodeBuild) {
       if (!kernel->decode) {
-        fmt::print(stderr, "attnc: error: kernel '{}' has no decode build (ragged kernels on the "
-                           "128-row ping-pong tile have one, unless the config is overridden)\n",
+        fmt::print(stderr, "attnc: error: kernel '{}' has no decode build (kernels on the 128-row "
+                           "ping-pong tile with head dims up to 128 have one, unless the config is "
+                           "overridden)\n",
                    kernel->name);
         return 1;
       }
