@@ -261,7 +261,8 @@ def decode(rows, lens=(8192, 32768), configs=()):
     read back), with the default config (whose decode build takes these launches) and with
     each of `configs` (dicts of attn.compile's config keys). GB/s counts the K and V bytes
     read; tokens/s is B / time. Each is also timed replayed from a CUDA graph, without the
-    per-call host time that do_bench partly exposes at these lengths."""
+    per-call host time that do_bench partly exposes at these lengths. Then the mixed batch
+    (mixed) and the same step over a dense cache (dense_decode)."""
     B, Hq, Hkv, D, P = 8, 32, 8, 128, 16
     bf16_spec = open(os.path.join(EXAMPLES, "paged_decode_gqa.attn")).read()
     fp8_spec = bf16_spec.replace("k: bf16[128];\n  v: bf16[128];",
@@ -327,6 +328,39 @@ def decode(rows, lens=(8192, 32768), configs=()):
         torch.cuda.empty_cache()
     decode_ratios(rows)
     mixed(rows, kernels["bf16"])
+    dense_decode(rows, lens)
+
+
+def dense_decode(rows, lens):
+    """The same decode step over a dense cache (q [B, 1, Hq, D], k and v [B, L, Hkv, D], no block
+    table): the dense kernel's decode build, bf16 and fp8 K/V, from a CUDA graph."""
+    B, Hq, Hkv, D = 8, 32, 8, 128
+    text = open(os.path.join(EXAMPLES, "paged_decode_gqa.attn")).read()
+    text = text.replace("batch = ragged;", "").replace("kv_cache = paged(16);", "")
+    fp8 = text.replace("k: bf16[128];\n  v: bf16[128];",
+                       "k: f8e4m3[128] scale per_tensor;\n  v: f8e4m3[128] scale per_tensor;")
+    kernels = {"bf16": attn.compile(text), "fp8": attn.compile(fp8)}
+    for L in lens:
+        torch.manual_seed(L)
+        q = torch.randn(B, 1, Hq, D, device=dev, dtype=torch.bfloat16)
+        k = torch.randn(B, L, Hkv, D, device=dev, dtype=torch.bfloat16)
+        v = torch.randn_like(k)
+        ks, vs = (k.float().abs().amax() / 448.0).reshape(1), (v.float().abs().amax() / 448.0).reshape(1)
+        k8, v8 = (k.float() / ks).to(torch.float8_e4m3fn), (v.float() / vs).to(torch.float8_e4m3fn)
+        want = F.scaled_dot_product_attention(q.transpose(1, 2).float(), k.transpose(1, 2).float(),
+                                              v.transpose(1, 2).float(), enable_gqa=True).transpose(1, 2)
+        for dt, K in kernels.items():
+            kk, vv, sc = (k, v, {}) if dt == "bf16" else (k8, v8, {"k_scale": ks, "v_scale": vs})
+            fn = lambda: K(q, kk, vv, **sc)
+            got = fn()[0].float()
+            gms = timed_graph(fn)
+            kv_bytes = 2 * B * L * Hkv * D * kk.element_size()
+            rows.append(dict(variant=f"dense-decode-{dt}", impl="attn", B=B, L=L, graph_ms=gms,
+                             gbs_graph=kv_bytes / gms / 1e6 if gms else None, sqnr_db=sqnr(got, want)))
+            print(f"dense decode {dt:5s} L={L:6d} attn (SQNR {rows[-1]['sqnr_db']:.1f} dB)"
+                  f"{graph_note(kv_bytes, gms)}", flush=True)
+        del k, v, k8, v8
+        torch.cuda.empty_cache()
 
 
 def decode_ratios(rows):
