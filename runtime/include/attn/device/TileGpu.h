@@ -251,16 +251,17 @@ template <class C> ATTN_FN bool owns_col(int col) { return !C::WARP_SPLIT || (co
 /// with warp split (every warp then holds the row).
 template <class C> ATTN_FN bool stores_row() { return first_of_row() && (!C::WARP_SPLIT || warp_id() == 0); }
 
-/// Warp split (C::WARP_SPLIT): each warp's online softmax covered its own slice of every tile. This
-/// merges the warps' rows through shared memory (the tiles' space, free once every warp is past
-/// its last tile): m becomes the largest of the warps' maxima M, l the sum of their l weighted
-/// by exp2(m_w - M), and `weight` this warp's factor exp2(m - M) (0 for a warp that saw no key
-/// of the row; a row no warp saw keeps l = 0). m is in the exp2 domain (scaled scores). Without
-/// warp split, nothing happens (weight 1).
+/// Where the warps' rows and accumulators meet at the end (warp split): the kernel's dynamic
+/// shared memory, the tiles' space, free once every warp is past its last tile.
 template <class C> ATTN_FN float *merge_space() {
   extern __shared__ __align__(16) u8 attn_merge_smem[];
   return reinterpret_cast<float *>(attn_merge_smem);
 }
+/// Warp split (C::WARP_SPLIT): each warp's online softmax covered its own slice of every tile. This
+/// merges the warps' rows through shared memory (merge_space): m becomes the largest of the warps'
+/// maxima M, l the sum of their l weighted by exp2(m_w - M), and `weight` this warp's factor
+/// exp2(m - M) (0 for a warp that saw no key of the row; a row no warp saw keeps l = 0). m is in
+/// the exp2 domain (scaled scores). Without warp split, nothing happens (weight 1).
 template <class C> ATTN_FN void merge_warp_rows(Rows<C> &m, Rows<C> &l, Rows<C> &weight) {
   if constexpr (!C::WARP_SPLIT) {
     for_each_row(weight, [&](float &w, int, int) { w = 1.0f; });
@@ -642,8 +643,9 @@ template <class C, int WHICH> ATTN_FN void load_kv_async(const Cta<C> &cta, cons
       // The next K tile's copies wait for its block-table entry otherwise (V's reuse K's).
       rows.prefetch_page(first + C::BN, cta.kv_len - 1);
       KLoader<C>::start(sm, sm.k(stage_of<C, 0>(n0)), src, raw_slot_of<C>(n0));
-    } else
+    } else {
       VLoader<C>::start(sm, sm.v(stage_of<C, 1>(n0)), src, raw_slot_of<C>(n0));
+    }
   }
   cp_async_commit();
 }
