@@ -217,7 +217,16 @@ int64_t attn::sharedBytes(const KernelConfig &c, const Signature &sig) {
   if (widen[0]) bytes += c.blockM * dqk;
   if (widen[1]) bytes += rawSlots * c.blockN * dqk;
   if (widen[2]) bytes += rawSlots * c.blockN * dv;
-  // Warp split: the warps' partial O, m and l meet in the same space at the end.
+  // Paged K/V: each copy's block-table entries staged ahead in a ring of stages + 1 slots (a tag
+  // and the entries), per warp with warp split, when a copy touches at most 8 pages; with wgmma
+  // in the alignment's spare bytes (Layout.h).
+  if (sig.pageSize > 0 && c.stages > 1 && !wgmma) {
+    int64_t slice = c.warpSplit ? c.blockN / c.warps : c.blockN, page = sig.pageSize;
+    int64_t pages = slice % page == 0 ? slice / page : page % slice == 0 ? 1 : (slice - 1 + page - 1) / page + 1;
+    if (pages <= 8)
+      bytes += (c.warpSplit ? c.warps : 1) * (c.stages + 1) * (pages + 1) * 4;
+  }
+  // Warp split: the warps' partial O, m and l meet in the tiles' space at the end.
   if (c.warpSplit) bytes = std::max(bytes, c.warps * c.blockM * (dv + 2) * 4);
   return (wgmma ? 1024 : 0) + bytes;
 }

@@ -487,6 +487,7 @@ mlir::LogicalResult Emitter::run() {
   auto page = sig.getAs<mlir::IntegerAttr>("page_size");
   Signature s;
   s.q = tensorSig(q), s.k = tensorSig(k), s.v = tensorSig(v), s.out = tensorSig(out);
+  s.pageSize = page ? page.getInt() : 0;
   std::string mma = *mmaType(s) == DType::F16 ? "f16" : "bf16";
   std::string entry = entryName(kernel);
   int64_t ctas = ctasPerSM(cfg, s);

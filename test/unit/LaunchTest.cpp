@@ -243,6 +243,22 @@ TEST(Launch, DecodeBuildForKernelsOnThePingPongTile) {
   EXPECT_EQ(sharedBytes(c8, fp8), 16 * 272 + 2 * 2 * 192 * 144);
   EXPECT_LE(2 * (sharedBytes(c8, fp8) + 1024), 228 * 1024);
   EXPECT_EQ(ctasPerSM(c8, fp8), 1);
+  // Paged: each warp's copies stage their block-table entries in a ring of three slots, a tag
+  // and the entries of the pages of its 48 keys (3 of 16, 2 of 32 or 64 at most); pages of
+  // fewer than 6 keys are read from the table; still two CTAs per SM. The bf16 build's ring
+  // (wgmma) takes the alignment's spare bytes.
+  Signature fp8p = fp8;
+  fp8p.kvCache = KVCache::Paged;
+  for (auto [page, ring] : {std::pair{16, 4 * 3 * 4 * 4}, {32, 4 * 3 * 4 * 4}, {64, 4 * 3 * 3 * 4}, {1, 0}, {4, 0}}) {
+    fp8p.pageSize = page;
+    EXPECT_EQ(sharedBytes(c8, fp8p), sharedBytes(c8, fp8) + ring) << "page " << page;
+  }
+  fp8p.pageSize = 16;
+  EXPECT_LE(2 * (sharedBytes(c8, fp8p) + 1024), 228 * 1024);
+  Signature bf16p = ragged(128);
+  bf16p.kvCache = KVCache::Paged;
+  bf16p.pageSize = 16;
+  EXPECT_EQ(sharedBytes(c, bf16p), sharedBytes(c, ragged(128)));
   // 64-key tiles would fit three, their registers capped.
   ConfigOverrides d64 = *d8;
   d64.blockN = 64;

@@ -49,11 +49,13 @@ ATTN_FN void prefetch_l1(const void *p) {
 /// at multiples of its length); base is a multiple of STEP, a constant once the loads are
 /// unrolled, and 0 <= r0 < STEP (CopyRows). So when pages hold whole multiples of STEP rows and
 /// a copy whole pages, base alone says which page of the copy and which row of it: no division.
-/// Unpaged, a key's address is linear in it.
+/// Unpaged, a key's address is linear in it. Paged, the entries come from the block table or,
+/// staged(), from a copy of those of one copy's pages in shared memory (TileGpu.h's PageRing).
 template <class C, int ES, int STEP, int ROWS = C::BN> struct KvRows {
   static constexpr int kPage = C::PAGE > 0 ? C::PAGE : 1;
   const u8 *head;        ///< the CTA's KV head (not paged: at its sequence's first key)
-  const int *table;      ///< paged: the sequence's block-table row
+  const int *table;      ///< paged: the entries of pages page0, page0 + 1, ...
+  int page0;             ///< paged: 0 (the sequence's block-table row), or first_page (staged)
   long long page_bytes;  ///< paged: from one block to the next
   long long row_bytes;   ///< from one key to the next (in a page)
   ATTN_FN const u8 *at(int n0, int base, int r0, int last) const {
@@ -61,21 +63,31 @@ template <class C, int ES, int STEP, int ROWS = C::BN> struct KvRows {
       unsigned lastPage = unsigned(last) / kPage;
       if constexpr (ROWS % kPage == 0 && kPage % STEP == 0) {
         unsigned page = unsigned(n0) / kPage + unsigned(base) / kPage;
-        return head + table[page < lastPage ? page : lastPage] * page_bytes +
+        return head + table[(page < lastPage ? page : lastPage) - page0] * page_bytes +
                (unsigned(base) % kPage) * row_bytes + r0 * row_bytes;
       }
       unsigned kv = unsigned(n0 + base + r0), page = kv / kPage;
-      return head + table[page < lastPage ? page : lastPage] * page_bytes + (kv % kPage) * row_bytes;
+      return head + table[(page < lastPage ? page : lastPage) - page0] * page_bytes + (kv % kPage) * row_bytes;
     }
     return head + (long long)(n0 + r0) * row_bytes + base * row_bytes;
   }
+  /// The first page a copy of keys from n0 reads (clamped to `last`'s, as at() clamps).
+  ATTN_FN static int first_page(int n0, int last) {
+    unsigned page = unsigned(n0) / kPage, lastPage = unsigned(last) / kPage;
+    return int(page < lastPage ? page : lastPage);
+  }
+  /// The same keys, the entries of the pages of the copy from n0 read from `entries`.
+  ATTN_FN KvRows staged(const int *entries, int n0, int last) const {
+    KvRows r = *this;
+    r.table = entries;
+    r.page0 = first_page(n0, last);
+    return r;
+  }
   /// Paged: brings the block-table entry of key kv (clamped to `last`'s page) into L1, so that
-  /// the copies of a later tile find it there rather than wait for L2 before they issue.
+  /// the copies of a later tile may find it there (copies whose entries are not staged).
   ATTN_FN void prefetch_page(int kv, int last) const {
-    if (C::PAGE > 0) {
-      unsigned page = unsigned(kv) / kPage, lastPage = unsigned(last) / kPage;
-      prefetch_l1(table + (page < lastPage ? page : lastPage));
-    }
+    if (C::PAGE > 0)
+      prefetch_l1(table + first_page(kv, last));
   }
 };
 
@@ -177,7 +189,7 @@ template <class C> struct Cta {
   template <int ES, int STEP, int ROWS = C::BN> ATTN_FN KvRows<C, ES, STEP, ROWS> kv_rows(const TensorArg &t) const {
     long long first = C::PAGE > 0 ? 0 : C::RAGGED ? kv_row0 * t.stride[1] : (long long)b * t.stride[0];
     const int *table = C::PAGE > 0 ? a.block_table + (long long)b * a.block_table_stride : nullptr;
-    return {static_cast<const u8 *>(t.data) + (first + hkv * t.stride[2]) * ES, table, t.stride[0] * ES,
+    return {static_cast<const u8 *>(t.data) + (first + hkv * t.stride[2]) * ES, table, 0, t.stride[0] * ES,
             t.stride[1] * ES};
   }
   /// Row of the packed [T, H] layouts (lse, per_token_head q scales) of query position p.

@@ -1,11 +1,12 @@
 //===- Layout.h - Tile shapes and shared-memory layout of a config -*- C++ -*-===//
 //
 // Derived from a kernel's config struct C (BM, BN, WARPS, HPT, STAGES, WGMMA, QK8, WARP_SPLIT, DQK,
-// DV and the dtypes): head dims padded to the MMA's k of 16, and where each 16-byte chunk of the
-// Q tile, the K and V tile buffers and the raw FP8 staging buffers lives in shared memory. With
-// C::QK8 (fp8 q and k on fp8 tensor cores) the Q and K tiles hold the fp8 codes themselves, one
-// byte an element; with C::WARP_SPLIT (the warps split each tile's keys) fp8 K and V tiles do too,
-// widened in registers as the MMAs read them. Other fp8 tiles are widened to the MMA type.
+// DV, PAGE and the dtypes): head dims padded to the MMA's k of 16, and where each 16-byte chunk
+// of the Q tile, the K and V tile buffers and the raw FP8 staging buffers lives in shared memory,
+// and the staged block-table entries after them. With C::QK8 (fp8 q and k on fp8 tensor cores)
+// the Q and K tiles hold the fp8 codes themselves, one byte an element; with C::WARP_SPLIT (the
+// warps split each tile's keys) fp8 K and V tiles do too, widened in registers as the MMAs read
+// them. Other fp8 tiles are widened to the MMA type.
 //  - mma.sync: rows padded to an odd number of 16-byte chunks, so the 8 rows one ldmatrix
 //    phase reads fall in 8 different bank groups for any head dim.
 //  - wgmma: the canonical 128-byte-swizzled layout of the warpgroup MMAs: a tile of R rows is
@@ -83,10 +84,23 @@ template <class C> struct Layout {
   static constexpr int KRAW_OFF = QRAW_OFF + (QWIDEN ? C::BM * DQKP : 0);
   static constexpr int VRAW_OFF = KRAW_OFF + (KWIDEN ? RAW_SLOTS * C::BN * DQKP : 0);
   static constexpr int TILE_BYTES = VRAW_OFF + (VWIDEN ? RAW_SLOTS * C::BN * DVP : 0);
+  /// Paged K/V: the pages a copy of SLICE keys (from a multiple of SLICE) can touch, and
+  /// whether copies stage their block-table entries in shared memory ahead of time (TileGpu.h's
+  /// PageRing: a ring of STAGES + 1 slots, each a tag and the entries, per warp with warp
+  /// split, else per CTA). Pages smaller than a copy's share of them would cost more shared
+  /// memory than two CTAs an SM leave; their copies read the block table. The rings follow the
+  /// tiles; with wgmma they take no bytes of their own: the 1024 bytes kept for aligning the
+  /// tiles are split between the gap before them and the gap after, and one is big enough.
+  static constexpr int PAGE = C::PAGE > 0 ? C::PAGE : 1;
+  static constexpr int COPY_PAGES = SLICE % PAGE == 0 ? SLICE / PAGE : PAGE % SLICE == 0 ? 1 : (SLICE - 1 + PAGE - 1) / PAGE + 1;
+  static constexpr bool STAGE_PAGES = C::PAGE > 0 && C::STAGES > 1 && COPY_PAGES <= 8;
+  static constexpr int PAGE_SLOTS = C::STAGES + 1, PAGE_RINGS = C::WARP_SPLIT ? C::WARPS : 1;
+  static constexpr int PAGES_BYTES = STAGE_PAGES ? PAGE_RINGS * PAGE_SLOTS * (COPY_PAGES + 1) * 4 : 0;
   /// Warp split: the warps' partial O, m and l meet in shared memory at the end (the tiles'
   /// space, free by then).
   static constexpr int MERGE_BYTES = C::WARP_SPLIT ? C::WARPS * C::BM * (DVP + 2) * 4 : 0;
-  static constexpr int BYTES = (C::WGMMA ? 1024 : 0) + (TILE_BYTES > MERGE_BYTES ? TILE_BYTES : MERGE_BYTES);
+  static constexpr int OWN_BYTES = TILE_BYTES + (C::WGMMA ? 0 : PAGES_BYTES);
+  static constexpr int BYTES = (C::WGMMA ? 1024 : 0) + (OWN_BYTES > MERGE_BYTES ? OWN_BYTES : MERGE_BYTES);
 
   /// Byte offset of 16-byte chunk c of row r in a tile of ROWS rows of STRIDE elements.
   template <int ROWS, int STRIDE> static constexpr int chunk(int r, int c) {
@@ -109,6 +123,7 @@ template <class C> struct Layout {
   static_assert(!C::WGMMA || (K_OFF % 1024 == 0 && K_STAGE % 1024 == 0 && V_OFF % 1024 == 0 &&
                                V_STAGE % 1024 == 0),
                 "wgmma tiles start on the 128-byte swizzle's 1024-byte period");
+  static_assert(!C::WGMMA || PAGES_BYTES <= 512, "the page rings fit the larger of the alignment gaps");
   static_assert(C::SMEM_BYTES == BYTES, "the compiler's shared-memory size disagrees with the library's");
 };
 

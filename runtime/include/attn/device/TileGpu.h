@@ -45,8 +45,10 @@ ATTN_FN u32 smem_u32(const void *p) {
 template <int BYTES> ATTN_FN void cp_async(u32 dst, const void *src, bool valid) {
   if (BYTES == 16)
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(valid ? 16 : 0));
-  else
+  else if (BYTES == 8)
     asm volatile("cp.async.ca.shared.global [%0], [%1], 8, %2;\n" ::"r"(dst), "l"(src), "r"(valid ? 8 : 0));
+  else
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" ::"r"(dst), "l"(src), "r"(valid ? 4 : 0));
 }
 ATTN_FN void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
 ATTN_FN void cp_async_wait_all() { asm volatile("cp.async.wait_all;\n" ::: "memory"); }
@@ -345,7 +347,8 @@ template <class C> struct Turns {
 
 template <class C> struct Smem {
   typedef Layout<C> L;
-  u8 *base; ///< aligned to Layout<C>::ALIGN
+  u8 *base;  ///< aligned to Layout<C>::ALIGN
+  int *pages; ///< the page rings (Layout<C>::PAGES_BYTES)
   ATTN_FN typename L::QKE *q() const { return reinterpret_cast<typename L::QKE *>(base + L::Q_OFF); }
   ATTN_FN typename L::KE *k(int stage) const { return reinterpret_cast<typename L::KE *>(base + L::K_OFF + stage * L::K_STAGE); }
   ATTN_FN typename L::VE *v(int stage) const { return reinterpret_cast<typename L::VE *>(base + L::V_OFF + stage * L::V_STAGE); }
@@ -358,6 +361,47 @@ template <class C, int WHICH> ATTN_FN int stage_of(int n0) {
   return int(unsigned(n0) / C::BN % (WHICH == 0 ? Layout<C>::K_BUFS : Layout<C>::V_BUFS));
 }
 template <class C> ATTN_FN int raw_slot_of(int n0) { return int(unsigned(n0) / C::BN % Layout<C>::RAW_SLOTS); }
+
+/// Paged K/V with Layout::STAGE_PAGES: the copy of a K tile also starts copying, in the same
+/// group, the block-table entries of the copy STAGES - 1 tiles later into a slot of this ring
+/// (the warp's with warp split, else the CTA's); the wait for the K tile publishes that slot
+/// (its tag, the copy's first key, stored between the wait and the barrier that follows). A
+/// copy whose slot is published reads its pages' entries from shared memory; the others (the
+/// first STAGES - 1, or after any other schedule of waits) read the block table. A slot is
+/// rewritten STAGES + 1 tiles later, so its last readers, the K and V copies of its tile, are
+/// behind a barrier by then.
+template <class C> struct PageRing {
+  typedef Layout<C> L;
+  static constexpr int SLOT = L::COPY_PAGES + 1; ///< ints: the tag, then the entries
+  int *ring;
+  /// The thread's index among those sharing the ring; the first COPY_PAGES copy an entry each.
+  ATTN_FN static int copier() { return C::WARP_SPLIT ? lane_id() : int(threadIdx.x); }
+  ATTN_FN explicit PageRing(const Smem<C> &sm)
+      : ring(sm.pages + (C::WARP_SPLIT ? warp_id() : 0) * L::PAGE_SLOTS * SLOT) {}
+  ATTN_FN int *slot(int first) const { return ring + int(unsigned(first) / C::BN % L::PAGE_SLOTS) * SLOT; }
+  /// Unpublishes every slot of every ring (before the first copy; a barrier follows).
+  ATTN_FN static void clear(const Smem<C> &sm) {
+    for (int i = int(threadIdx.x); i < L::PAGE_RINGS * L::PAGE_SLOTS; i += C::WARPS * 32)
+      sm.pages[i * SLOT] = -1;
+  }
+  /// Starts copying the entries of the copy of keys from `first` (table: the sequence's row).
+  template <class Rows> ATTN_FN void stage(const Rows &rows, int first, int last) const {
+    const int i = copier();
+    if (i < L::COPY_PAGES) {
+      int page = rows.first_page(first, last) + i, lastPage = unsigned(last) / L::PAGE;
+      cp_async<4>(smem_u32(slot(first) + 1 + i), rows.table + (page < lastPage ? page : lastPage), true);
+    }
+  }
+  ATTN_FN void publish(int first) const {
+    if (copier() == 0)
+      slot(first)[0] = first;
+  }
+  /// The entries of the copy of keys from `first` when its slot is published, else null.
+  ATTN_FN const int *find(int first) const {
+    const int *s = slot(first);
+    return s[0] == first ? s + 1 : nullptr;
+  }
+};
 
 /// Where a row of a copy comes from: p, or zeros when !valid (p is then any readable address).
 struct RowSrc {
@@ -449,9 +493,14 @@ template <class C, int NROWS, int D, int DP, int STRIDE, class E> ATTN_FN void z
       dst[(i / PAD) * STRIDE + D + i % PAD] = 0;
 }
 
+struct NoAction {
+  ATTN_FN void operator()() const {}
+};
+
 /// One operand's tile of elements E (the MMA type's bits, or fp8 codes kept as they are):
 /// starts the copies of rows (async, one group) and finishes them (wait until at most PENDING
-/// later groups are in flight, widen fp8 into an MMA-type tile, make visible to the MMAs).
+/// later groups are in flight, run `landed`, widen fp8 into an MMA-type tile, make visible to
+/// the MMAs).
 /// WARP: each warp copies, and waits for, only its own slice of NROWS rows (warp split: no
 /// other warp reads them), so only the warp synchronizes.
 template <class C, class T, int NROWS, int D, int DP, int STRIDE, int RAW_OFF, class E = u16, bool WARP = false>
@@ -476,9 +525,10 @@ struct TileLoader {
       widen_rows<C, T, NROWS, D, DP, STRIDE>(dst, raw(sm, slot));
     }
   }
-  template <int PENDING, bool WIDENED = false>
-  ATTN_FN static void finish(const Smem<C> &sm, E *dst, int slot = 0) {
+  template <int PENDING, bool WIDENED = false, class Landed = NoAction>
+  ATTN_FN static void finish(const Smem<C> &sm, E *dst, int slot = 0, Landed landed = {}) {
     cp_async_wait<PENDING>();
+    landed();
     if constexpr (WIDEN && !WIDENED)
       widen_rows<C, T, NROWS, D, DP, STRIDE>(dst, raw(sm, slot));
     if constexpr (C::WGMMA)
@@ -498,13 +548,18 @@ template <class C> using VLoader = TileLoader<C, typename C::VT, Layout<C>::SLIC
 /// before any load.
 template <class C> ATTN_FN Smem<C> smem_init(u8 *base) {
   constexpr u32 A = Layout<C>::ALIGN;
-  Smem<C> sm{base + ((A - (smem_u32(base) & (A - 1))) & (A - 1))};
+  const u32 gap = (A - (smem_u32(base) & (A - 1))) & (A - 1);
+  Smem<C> sm{base + gap, reinterpret_cast<int *>(gap >= Layout<C>::PAGES_BYTES ? base : base + gap + Layout<C>::TILE_BYTES)};
   Turns<C>::init();
   zero_pad<C, C::BM, C::DQK, Layout<C>::DQKP, Layout<C>::SQ>(sm.q());
   ATTN_UNROLL for (int s = 0; s < Layout<C>::K_BUFS; ++s)
     zero_pad<C, C::BN, C::DQK, Layout<C>::DQKP, Layout<C>::SK>(sm.k(s));
   ATTN_UNROLL for (int s = 0; s < Layout<C>::V_BUFS; ++s)
     zero_pad<C, C::BN, C::DV, Layout<C>::DVP, Layout<C>::SV>(sm.v(s));
+  if constexpr (Layout<C>::STAGE_PAGES) {
+    PageRing<C>::clear(sm);
+    cta_sync();
+  }
   return sm;
 }
 
@@ -635,13 +690,21 @@ template <class C, int WHICH> ATTN_FN void load_kv_async(const Cta<C> &cta, cons
     constexpr int ES = WHICH == 0 ? sizeof(typename C::KT) : sizeof(typename C::VT), ROWS = Layout<C>::SLICE;
     constexpr int STEP = CopyRows<C, (WHICH == 0 ? C::DQK : C::DV) * ES, C::WARP_SPLIT ? 32 : C::WARPS * 32>::STEP;
     const TensorArg &t = WHICH == 0 ? cta.a.k : cta.a.v;
-    const auto rows = cta.template kv_rows<ES, STEP, ROWS>(t);
-    const int first = n0 + (C::WARP_SPLIT ? warp_id() * ROWS : 0);
+    const int first = n0 + (C::WARP_SPLIT ? warp_id() * ROWS : 0), last = cta.kv_len - 1;
     const int left = cta.kv_len - first; // keys of the copy in the sequence
-    auto src = [&](int base, int r0) { return RowSrc{rows.at(first, base, r0, cta.kv_len - 1), base + r0 < left}; };
-    if constexpr (WHICH == 0) {
+    auto rows = cta.template kv_rows<ES, STEP, ROWS>(t);
+    if constexpr (Layout<C>::STAGE_PAGES) {
+      const PageRing<C> ring(sm);
+      if (WHICH == 0)
+        ring.stage(rows, first + (C::STAGES - 1) * C::BN, last);
+      if (const int *entries = ring.find(first))
+        rows = rows.staged(entries, first, last);
+    } else if (WHICH == 0) {
       // The next K tile's copies wait for its block-table entry otherwise (V's reuse K's).
-      rows.prefetch_page(first + C::BN, cta.kv_len - 1);
+      rows.prefetch_page(first + C::BN, last);
+    }
+    auto src = [&](int base, int r0) { return RowSrc{rows.at(first, base, r0, last), base < left - r0}; };
+    if constexpr (WHICH == 0) {
       KLoader<C>::start(sm, sm.k(stage_of<C, 0>(n0)), src, raw_slot_of<C>(n0));
     } else {
       VLoader<C>::start(sm, sm.v(stage_of<C, 1>(n0)), src, raw_slot_of<C>(n0));
@@ -654,7 +717,11 @@ template <class C, int WHICH> ATTN_FN void load_kv_async(const Cta<C> &cta, cons
 template <class C, int WHICH, int PENDING, bool WIDENED> ATTN_FN const auto *wait_kv(const Smem<C> &sm, int n0) {
   if constexpr (WHICH == 0) {
     auto *dst = sm.k(stage_of<C, 0>(n0));
-    KLoader<C>::template finish<PENDING, WIDENED>(sm, dst, raw_slot_of<C>(n0));
+    KLoader<C>::template finish<PENDING, WIDENED>(sm, dst, raw_slot_of<C>(n0), [&] {
+      // The entries that tile's copy staged (PageRing) have landed too.
+      if constexpr (Layout<C>::STAGE_PAGES)
+        PageRing<C>(sm).publish(n0 + (C::WARP_SPLIT ? warp_id() * Layout<C>::SLICE : 0) + (C::STAGES - 1) * C::BN);
+    });
     return dst;
   } else {
     auto *dst = sm.v(stage_of<C, 1>(n0));
