@@ -155,6 +155,23 @@ template <class T> struct Widen2<T, f16> {
   ATTN_FN static u32 run(u16 x) { return fp8x2_to_f16x2<T>(x); }
 };
 
+/// Four fp8 codes (low byte first) to two pairs of values of the MMA type: codes 0-1 in x, 2-3
+/// in y. e4m3 to f16 reads both halves of w in place (no shift for the high one).
+template <class T, class MT> struct Widen4 {
+  ATTN_FN static uint2 run(u32 w) { return make_uint2(Widen2<T, MT>::run(u16(w)), Widen2<T, MT>::run(u16(w >> 16))); }
+};
+#if __CUDA_ARCH__ >= 890
+template <> struct Widen4<e4m3, f16> {
+  ATTN_FN static uint2 run(u32 w) {
+    uint2 h;
+    asm("{ .reg .b16 l, h; mov.b32 {l, h}, %2; cvt.rn.f16x2.e4m3x2 %0, l; cvt.rn.f16x2.e4m3x2 %1, h; }"
+        : "=r"(h.x), "=r"(h.y)
+        : "r"(w));
+    return h;
+  }
+};
+#endif
+
 // ---- register tiles ---------------------------------------------------------------------
 
 /// This thread's part of a BM x COLS float tile: mma C fragments of its warp's rows. With split
@@ -432,7 +449,8 @@ ATTN_FN void copy_rows_async(u8 *dst, Src src, int tid = int(threadIdx.x)) {
   ATTN_UNROLL for (int it = 0; it < ITERS; ++it) {
     int i = it * THREADS + tid;
     if (TOTAL % THREADS == 0 || i < TOTAL) {
-      int r = i / PER_ROW, c = R::STEP > 1 ? tid % PER_ROW : i % PER_ROW;
+      // With STEP > 1 each thread's rows are STEP apart: constant offsets from its first.
+      int r = R::STEP > 1 ? it * R::STEP + r0 : i / PER_ROW, c = R::STEP > 1 ? tid % PER_ROW : i % PER_ROW;
       int off = SWIZZLED && CH == 16 ? Layout<C>::template chunk<NROWS, DST_STRIDE / 2>(r, c)
                                      : r * DST_STRIDE + c * CH;
       cp_async<CH>(d0 + off, p[it].p + c * CH, p[it].valid);
@@ -442,8 +460,8 @@ ATTN_FN void copy_rows_async(u8 *dst, Src src, int tid = int(threadIdx.x)) {
 
 /// Eight fp8 codes (w0 low byte first, then w1) to eight values of the MMA type.
 template <class C, class T> ATTN_FN uint4 widen8(u32 w0, u32 w1) {
-  return make_uint4(Widen2<T, typename C::MT>::run(u16(w0 & 0xFFFF)), Widen2<T, typename C::MT>::run(u16(w0 >> 16)),
-                    Widen2<T, typename C::MT>::run(u16(w1 & 0xFFFF)), Widen2<T, typename C::MT>::run(u16(w1 >> 16)));
+  const uint2 a = Widen4<T, typename C::MT>::run(w0), b = Widen4<T, typename C::MT>::run(w1);
+  return make_uint4(a.x, a.y, b.x, b.y);
 }
 
 /// Converts NROWS x D fp8 codes (rows RAW_STRIDE bytes apart) to the MMA type in the shared
@@ -747,9 +765,7 @@ template <class C> ATTN_FN void mma_qk_sync(Tile<C, C::BN> &s, const u16 *q, con
   constexpr int MTW = L::MT_PER_WARP;
   const int lane = lane_id(), row0 = C::WARP_SPLIT ? 0 : warp_id() * MTW * 16;
   k += (C::WARP_SPLIT ? warp_id() * L::SLICE : 0) * L::SK;
-  ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt)
-    ATTN_UNROLL for (int nt = 0; nt < Tile<C, C::BN>::NT; ++nt)
-      ATTN_UNROLL for (int i = 0; i < 4; ++i) s.x[mt][nt][i] = 0.0f;
+  for_each(s, [](float &x, int, int, int) { x = 0.0f; });
   ATTN_UNROLL for (int ks = 0; ks < L::DQKP / 16; ++ks) {
     u32 a[MTW][4];
     ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt) {
@@ -814,9 +830,7 @@ template <class C, class QE> ATTN_FN void mma_qk_split8(Tile<C, C::BN> &s, const
   const int lane = lane_id();
   const u8 *kw = k + warp_id() * L::SLICE * L::SK;
   const u8 *qb = reinterpret_cast<const u8 *>(q);
-  ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt)
-    ATTN_UNROLL for (int nt = 0; nt < Tile<C, C::BN>::NT; ++nt)
-      ATTN_UNROLL for (int i = 0; i < 4; ++i) s.x[mt][nt][i] = 0.0f;
+  for_each(s, [](float &x, int, int, int) { x = 0.0f; });
   ATTN_UNROLL for (int kk = 0; kk < KK; ++kk) {
     u32 a[MTW][2][4]; // [tile][k16 step, or the one k32 step][fragment] (pack_q_fragments)
     ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt)
@@ -833,9 +847,8 @@ template <class C, class QE> ATTN_FN void mma_qk_split8(Tile<C, C::BN> &s, const
             Mma8<typename C::QT, typename C::KT>::run(s.x[mt][2 * np + t], a[mt][0], b[2 * t], b[2 * t + 1]);
           } else {
             ATTN_UNROLL for (int h = 0; h < 2; ++h) {
-              u32 w = b[2 * t + h];
-              Mma<typename C::MT>::run(s.x[mt][2 * np + t], a[mt][h], Widen2<typename C::KT, typename C::MT>::run(u16(w)),
-                                       Widen2<typename C::KT, typename C::MT>::run(u16(w >> 16)));
+              const uint2 w = Widen4<typename C::KT, typename C::MT>::run(b[2 * t + h]);
+              Mma<typename C::MT>::run(s.x[mt][2 * np + t], a[mt][h], w.x, w.y);
             }
           }
         }
@@ -851,7 +864,7 @@ template <class C, class QE> ATTN_FN void mma_qk_split8(Tile<C, C::BN> &s, const
 /// even columns and one of the odd ones (tile_col's order for such accumulators).
 template <class C> ATTN_FN void mma_pv_split8(Tile<C, Layout<C>::DVP> &o, const Tile<C, C::BN> &p, const u8 *v) {
   using L = Layout<C>;
-  using W = Widen2<typename C::VT, typename C::MT>;
+  using W = Widen4<typename C::VT, typename C::MT>;
   constexpr int MTW = L::MT_PER_WARP;
   const int lane = lane_id();
   const u8 *vw = v + warp_id() * L::SLICE * L::SV;
@@ -863,11 +876,11 @@ template <class C> ATTN_FN void mma_pv_split8(Tile<C, Layout<C>::DVP> &o, const 
       ldmatrix_x4_trans(b, vw + (ks * 16 + (lane & 7) + ((lane >> 3) & 1) * 8) * L::SV + dq * 32 + (lane >> 4) * 16);
       ATTN_UNROLL for (int c = 0; c < 2; ++c) {
         // bytes (key 2j col 2g, key 2j col 2g+1, key 2j+1 col 2g, key 2j+1 col 2g+1) -> by column
-        const u32 lo = __byte_perm(b[2 * c], 0, 0x3120), hi = __byte_perm(b[2 * c + 1], 0, 0x3120);
+        const uint2 lo = W::run(__byte_perm(b[2 * c], 0, 0x3120)), hi = W::run(__byte_perm(b[2 * c + 1], 0, 0x3120));
         const int nt = (dq * 2 + c) * 2;
         ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt) {
-          Mma<typename C::MT>::run(o.x[mt][nt], a[mt], W::run(u16(lo)), W::run(u16(hi)));
-          Mma<typename C::MT>::run(o.x[mt][nt + 1], a[mt], W::run(u16(lo >> 16)), W::run(u16(hi >> 16)));
+          Mma<typename C::MT>::run(o.x[mt][nt], a[mt], lo.x, hi.x);
+          Mma<typename C::MT>::run(o.x[mt][nt + 1], a[mt], lo.y, hi.y);
         }
       }
     }
