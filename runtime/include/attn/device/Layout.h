@@ -52,8 +52,8 @@ template <class C> struct Layout {
   /// Tiles that keep their fp8 codes: Q and K for fp8 tensor cores (C::QK8), and K and V that
   /// the warp-split MMAs widen in registers as they read them. The others hold the MMA type.
   static constexpr bool QRAW = C::QK8, KRAW = K8 && (C::QK8 || C::WARP_SPLIT), VRAW = V8 && C::WARP_SPLIT;
-  /// Warp split over fp8 K: the Q tile holds the MMAs' A fragments in lane order (TileGpu.h's
-  /// pack_q_fragments), in place.
+  /// Warp split over fp8 K: the MMAs take Q's A fragments from registers (TileGpu.h's
+  /// q_fragments), read once from the Q tile.
   static constexpr bool QFRAG = C::WARP_SPLIT && KRAW;
   typedef typename Pick<QRAW, u8, u16>::type QKE; ///< an element of the Q tile
   typedef typename Pick<KRAW, u8, u16>::type KE;  ///< of the K tile

@@ -591,44 +591,38 @@ template <class C> ATTN_FN void start_q(const Cta<C> &cta, const Smem<C> &sm) {
   });
   cp_async_commit();
 }
-/// Warp split over fp8 K: Q's A fragments, in the k order of mma_qk_split8, rewritten in place
-/// so that each lane's fragment of a k-step is 16 consecutive bytes (one load, no register
-/// moves, in every tile). Fragment f = (mt, kk, h) of lane l sits at byte (f * 32 + l) * 16;
-/// with fp8 Q (one k32 step per 32 columns) h is 0 only. Warp 0 reads all, then writes.
-template <class C> ATTN_FN void pack_q_fragments(const Smem<C> &sm) {
+/// Warp split over fp8 K: Q's A fragments in the k order of mma_qk_split8, read once from the Q
+/// tile by every warp (each holds every row) and kept in registers through the KV loop.
+template <class C> struct QFragments {
+  static constexpr int MTW = Layout<C>::MT_PER_WARP, KK = Layout<C>::DQKP / 32, H = C::QK8 ? 1 : 2;
+  uint4 f[MTW][KK][H]; ///< [tile][32 columns][k16 step, or the one k32 step]
+};
+template <class C> ATTN_FN QFragments<C> q_fragments(const Smem<C> &sm) {
   using L = Layout<C>;
-  constexpr int MTW = L::MT_PER_WARP, KK = L::DQKP / 32, H = C::QK8 ? 1 : 2;
+  typedef QFragments<C> F;
   constexpr int QROW = L::SQ * int(sizeof(typename L::QKE)); // bytes
-  u8 *qb = reinterpret_cast<u8 *>(sm.q());
+  const u8 *qb = reinterpret_cast<const u8 *>(sm.q());
   const int lane = lane_id(), g = lane >> 2, j = lane & 3;
-  uint4 f[MTW][KK][H];
-  if (warp_id() == 0) {
-    ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt) {
-      const u8 *r0 = qb + (mt * 16 + g) * QROW, *r1 = r0 + 8 * QROW;
-      ATTN_UNROLL for (int kk = 0; kk < KK; ++kk) {
-        if constexpr (C::QK8) {
-          // m16n8k32: a0/a1 rows g/g+8 at bytes 4j, a2/a3 the same 16 bytes on.
-          const int c = kk * 32 + 4 * j;
-          f[mt][kk][0] = make_uint4(*reinterpret_cast<const u32 *>(r0 + c), *reinterpret_cast<const u32 *>(r1 + c),
+  F q;
+  ATTN_UNROLL for (int mt = 0; mt < F::MTW; ++mt) {
+    const u8 *r0 = qb + (mt * 16 + g) * QROW, *r1 = r0 + 8 * QROW;
+    ATTN_UNROLL for (int kk = 0; kk < F::KK; ++kk) {
+      if constexpr (C::QK8) {
+        // m16n8k32: a0/a1 rows g/g+8 at bytes 4j, a2/a3 the same 16 bytes on.
+        const int c = kk * 32 + 4 * j;
+        q.f[mt][kk][0] = make_uint4(*reinterpret_cast<const u32 *>(r0 + c), *reinterpret_cast<const u32 *>(r1 + c),
                                     *reinterpret_cast<const u32 *>(r0 + c + 16), *reinterpret_cast<const u32 *>(r1 + c + 16));
-        } else {
-          // m16n8k16 step h: a0/a2 columns 4j + {0,1}/{2,3} of row g, a1/a3 of row g + 8.
-          ATTN_UNROLL for (int h = 0; h < H; ++h) {
-            const int c = (kk * 32 + h * 16 + 4 * j) * 2;
-            uint2 x0 = *reinterpret_cast<const uint2 *>(r0 + c), x1 = *reinterpret_cast<const uint2 *>(r1 + c);
-            f[mt][kk][h] = make_uint4(x0.x, x1.x, x0.y, x1.y);
-          }
+      } else {
+        // m16n8k16 step h: a0/a2 columns 4j + {0,1}/{2,3} of row g, a1/a3 of row g + 8.
+        ATTN_UNROLL for (int h = 0; h < F::H; ++h) {
+          const int c = (kk * 32 + h * 16 + 4 * j) * 2;
+          uint2 x0 = *reinterpret_cast<const uint2 *>(r0 + c), x1 = *reinterpret_cast<const uint2 *>(r1 + c);
+          q.f[mt][kk][h] = make_uint4(x0.x, x1.x, x0.y, x1.y);
         }
       }
     }
   }
-  cta_sync();
-  if (warp_id() == 0)
-    ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt)
-      ATTN_UNROLL for (int kk = 0; kk < KK; ++kk)
-        ATTN_UNROLL for (int h = 0; h < H; ++h)
-          *reinterpret_cast<uint4 *>(qb + (((mt * KK + kk) * H + h) * 32 + lane) * 16) = f[mt][kk][h];
-  cta_sync();
+  return q;
 }
 
 /// Waits for start_q's copies (PENDING later groups may stay in flight), widening fp8 q.
@@ -636,12 +630,13 @@ template <int PENDING, class C> ATTN_FN const typename Layout<C>::QKE *load_q_ti
   QLoader<C>::template finish<PENDING>(sm, sm.q());
   return sm.q();
 }
-/// load_q_tile, then Q's fragments packed where the MMAs want them so (pack_q_fragments).
-template <int PENDING, class C> ATTN_FN const typename Layout<C>::QKE *load_q(const Cta<C> &cta, const Smem<C> &sm) {
+/// load_q_tile: the Q tile, or with warp split over fp8 K its fragments (q_fragments).
+template <int PENDING, class C> ATTN_FN auto load_q(const Cta<C> &cta, const Smem<C> &sm) {
   load_q_tile<PENDING>(cta, sm);
   if constexpr (Layout<C>::QFRAG)
-    pack_q_fragments(sm);
-  return sm.q();
+    return q_fragments(sm);
+  else
+    return static_cast<const typename Layout<C>::QKE *>(sm.q());
 }
 
 /// load_q for bf16 q in f16 tiles: the 4 lanes that hold a row's scores divide the row in place
@@ -649,7 +644,7 @@ template <int PENDING, class C> ATTN_FN const typename Layout<C>::QKE *load_q(co
 /// powers back, one per row slot. K_SIGN: the rows also take the sign of k's uniform scale
 /// (tile.load_q's k_sign).
 template <int PENDING, bool K_SIGN = false, class C>
-ATTN_FN const u16 *load_q(const Cta<C> &cta, const Smem<C> &sm, Rows<C> &factor) {
+ATTN_FN auto load_q(const Cta<C> &cta, const Smem<C> &sm, Rows<C> &factor) {
   static_assert(sizeof(typename C::QT) == 2 && sizeof(typename C::MT) == 2, "bf16 rows into f16 tiles");
   load_q_tile<PENDING>(cta, sm);
   u8 *q = reinterpret_cast<u8 *>(sm.q());
@@ -694,8 +689,9 @@ ATTN_FN const u16 *load_q(const Cta<C> &cta, const Smem<C> &sm, Rows<C> &factor)
     fence_proxy_async();
   cta_sync();
   if constexpr (Layout<C>::QFRAG)
-    pack_q_fragments(sm);
-  return sm.q();
+    return q_fragments(sm);
+  else
+    return static_cast<const u16 *>(sm.q());
 }
 
 /// Starts loading keys [n0, n0 + BN) of k (which = 0) or v (which = 1) into their stage's
@@ -821,21 +817,19 @@ template <class C> ATTN_FN void mma_pv_sync(Tile<C, Layout<C>::DVP> &o, const Ti
 /// consecutive codes of key lane / 4 from byte 4 (lane % 4) of each 16: the B fragment of
 /// m16n8k32 on fp8 tensor cores (C::QK8, with Q's codes read alike), or, each half widened, of
 /// two m16n8k16 steps whose k order is d = 4 j + {0, 1} (b0) and 4 j + {2, 3} (b1), j = lane % 4.
-/// Q's A fragments were laid out in that order by pack_q_fragments, so each product pairs like
-/// columns.
-template <class C, class QE> ATTN_FN void mma_qk_split8(Tile<C, C::BN> &s, const QE *q, const u8 *k) {
+/// Q's A fragments were read in that order (q_fragments), so each product pairs like columns.
+template <class C> ATTN_FN void mma_qk_split8(Tile<C, C::BN> &s, const QFragments<C> &q, const u8 *k) {
   using L = Layout<C>;
   constexpr int MTW = L::MT_PER_WARP;
   constexpr int KK = L::DQKP / 32, H = C::QK8 ? 1 : 2;
   const int lane = lane_id();
   const u8 *kw = k + warp_id() * L::SLICE * L::SK;
-  const u8 *qb = reinterpret_cast<const u8 *>(q);
   for_each(s, [](float &x, int, int, int) { x = 0.0f; });
   ATTN_UNROLL for (int kk = 0; kk < KK; ++kk) {
-    u32 a[MTW][2][4]; // [tile][k16 step, or the one k32 step][fragment] (pack_q_fragments)
+    u32 a[MTW][2][4]; // [tile][k16 step, or the one k32 step][fragment]
     ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt)
       ATTN_UNROLL for (int h = 0; h < H; ++h) {
-        uint4 x = *reinterpret_cast<const uint4 *>(qb + (((mt * KK + kk) * H + h) * 32 + lane) * 16);
+        const uint4 x = q.f[mt][kk][h];
         a[mt][h][0] = x.x, a[mt][h][1] = x.y, a[mt][h][2] = x.z, a[mt][h][3] = x.w;
       }
     ATTN_UNROLL for (int np = 0; np < L::SLICE / 16; ++np) {
@@ -931,11 +925,10 @@ template <class C> ATTN_FN void mma_pv_wgmma(Tile<C, Layout<C>::DVP> &o, const T
 template <class C, class QE, class KE> ATTN_FN void mma_qk(Tile<C, C::BN> &s, const QE *q, const KE *k) {
   if constexpr (C::WGMMA)
     mma_qk_wgmma<C>(s, q, k);
-  else if constexpr (Layout<C>::KRAW)
-    mma_qk_split8<C>(s, q, k);
   else
     mma_qk_sync<C>(s, q, k);
 }
+template <class C> ATTN_FN void mma_qk(Tile<C, C::BN> &s, const QFragments<C> &q, const u8 *k) { mma_qk_split8<C>(s, q, k); }
 template <class C, class VE> ATTN_FN void mma_pv(Tile<C, Layout<C>::DVP> &o, const Tile<C, C::BN> &p, const VE *v) {
   if constexpr (C::WGMMA)
     mma_pv_wgmma<C>(o, p, v);
