@@ -89,13 +89,14 @@ TEST(HostKernels, DeeperPipelinesMatchTheReference) { expectDeepPipelinesPass(ch
 
 /// Warp split (mma.sync; the warps split each K/V tile's keys, each with all 16 rows and its own
 /// online softmax, merged at the end; fp8 K/V widened in registers): 16 keys a warp on one to
-/// three stages, 32 on two warps, 48 (192-key tiles). The host builds one tile for the whole
-/// CTA, so it checks the layout and the schedule; the GPU all five shapes.
+/// three stages, 32 on two warps, 48 (192-key tiles), 16 on six warps (a count that is no power
+/// of two). The host builds one tile for the whole CTA, so it checks the layout and the
+/// schedule; the GPU all six shapes.
 void expectWarpSplitPass(check::Device device) {
   struct Shape {
     int64_t warps, blockN, stages;
   };
-  const Shape shapes[] = {{4, 64, 2}, {2, 64, 1}, {4, 64, 1}, {4, 64, 3}, {4, 192, 2}};
+  const Shape shapes[] = {{4, 64, 2}, {2, 64, 1}, {4, 64, 1}, {4, 64, 3}, {4, 192, 2}, {6, 96, 3}};
   for (const Shape &sh : shapes) {
     if (device == check::Device::Host && &sh - shapes >= 2)
       break;
