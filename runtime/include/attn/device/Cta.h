@@ -49,8 +49,9 @@ ATTN_FN void prefetch_l1(const void *p) {
 /// at multiples of its length); base is a multiple of STEP, a constant once the loads are
 /// unrolled, and 0 <= r0 < STEP (CopyRows). So when pages hold whole multiples of STEP rows and
 /// a copy whole pages, base alone says which page of the copy and which row of it: no division.
-/// Unpaged, a key's address is linear in it. Paged, the entries come from the block table or,
-/// staged(), from a copy of those of one copy's pages in shared memory (TileGpu.h's PageRing).
+/// Unpaged, a key's address is linear in it. Paged, at() reads the block-table entries from the
+/// sequence's row, or after staged() from shared memory, where the copy's own entries were
+/// staged ahead (TileGpu.h's PageRing).
 template <class C, int ES, int STEP, int ROWS = C::BN> struct KvRows {
   static constexpr int kPage = C::PAGE > 0 ? C::PAGE : 1;
   const u8 *head;        ///< the CTA's KV head (not paged: at its sequence's first key)

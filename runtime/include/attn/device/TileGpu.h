@@ -384,9 +384,8 @@ template <class C> ATTN_FN int raw_slot_of(int n0) { return int(unsigned(n0) / C
 /// (the warp's with warp split, else the CTA's); the wait for the K tile publishes that slot
 /// (its tag, the copy's first key, stored between the wait and the barrier that follows). A
 /// copy whose slot is published reads its pages' entries from shared memory; the others (the
-/// first STAGES - 1, or after any other schedule of waits) read the block table. A slot is
-/// rewritten STAGES + 1 tiles later, so its last readers, the K and V copies of its tile, are
-/// behind a barrier by then.
+/// prologue's STAGES - 1) read the block table. A slot is rewritten STAGES + 1 tiles later, so
+/// its last readers, the K and V copies of its tile, are behind a barrier by then.
 template <class C> struct PageRing {
   typedef Layout<C> L;
   static constexpr int SLOT = L::COPY_PAGES + 1; ///< ints: the tag, then the entries
