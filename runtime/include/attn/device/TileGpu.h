@@ -566,7 +566,7 @@ template <class C> using VLoader = TileLoader<C, typename C::VT, Layout<C>::SLIC
 template <class C> ATTN_FN Smem<C> smem_init(u8 *base) {
   constexpr u32 A = Layout<C>::ALIGN;
   const u32 gap = (A - (smem_u32(base) & (A - 1))) & (A - 1);
-  Smem<C> sm{base + gap, reinterpret_cast<int *>(gap >= Layout<C>::PAGES_BYTES ? base : base + gap + Layout<C>::TILE_BYTES)};
+  Smem<C> sm{base + gap, reinterpret_cast<int *>(int(gap) >= Layout<C>::PAGES_BYTES ? base : base + gap + Layout<C>::TILE_BYTES)};
   Turns<C>::init();
   zero_pad<C, C::BM, C::DQK, Layout<C>::DQKP, Layout<C>::SQ>(sm.q());
   ATTN_UNROLL for (int s = 0; s < Layout<C>::K_BUFS; ++s)
