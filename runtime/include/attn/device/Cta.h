@@ -61,22 +61,23 @@ template <class C, int ES, int STEP, int ROWS = C::BN> struct KvRows {
   long long row_bytes;   ///< from one key to the next (in a page)
   ATTN_FN const u8 *at(int n0, int base, int r0, int last) const {
     if (C::PAGE > 0) {
-      unsigned lastPage = unsigned(last) / kPage;
       if constexpr (ROWS % kPage == 0 && kPage % STEP == 0) {
         unsigned page = unsigned(n0) / kPage + unsigned(base) / kPage;
-        return head + table[(page < lastPage ? page : lastPage) - page0] * page_bytes +
-               (unsigned(base) % kPage) * row_bytes + r0 * row_bytes;
+        return head + table[clamp_page(page, last) - page0] * page_bytes + (unsigned(base) % kPage) * row_bytes +
+               r0 * row_bytes;
       }
-      unsigned kv = unsigned(n0 + base + r0), page = kv / kPage;
-      return head + table[(page < lastPage ? page : lastPage) - page0] * page_bytes + (kv % kPage) * row_bytes;
+      unsigned kv = unsigned(n0 + base + r0);
+      return head + table[clamp_page(kv / kPage, last) - page0] * page_bytes + (kv % kPage) * row_bytes;
     }
     return head + (long long)(n0 + r0) * row_bytes + base * row_bytes;
   }
-  /// The first page a copy of keys from n0 reads (clamped to `last`'s, as at() clamps).
-  ATTN_FN static int first_page(int n0, int last) {
-    unsigned page = unsigned(n0) / kPage, lastPage = unsigned(last) / kPage;
-    return int(page < lastPage ? page : lastPage);
+  /// Page `page`, or `last`'s page for a page past it.
+  ATTN_FN static unsigned clamp_page(unsigned page, int last) {
+    unsigned lastPage = unsigned(last) / kPage;
+    return page < lastPage ? page : lastPage;
   }
+  /// The first page a copy of keys from n0 reads (clamped as at() clamps).
+  ATTN_FN static int first_page(int n0, int last) { return int(clamp_page(unsigned(n0) / kPage, last)); }
   /// The same keys, the entries of the pages of the copy from n0 read from `entries`.
   ATTN_FN KvRows staged(const int *entries, int n0, int last) const {
     KvRows r = *this;

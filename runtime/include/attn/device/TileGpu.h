@@ -379,6 +379,10 @@ template <class C, int WHICH> ATTN_FN int stage_of(int n0) {
 }
 template <class C> ATTN_FN int raw_slot_of(int n0) { return int(unsigned(n0) / C::BN % Layout<C>::RAW_SLOTS); }
 
+/// The first key of this thread's copy of the tile of keys from n0: with warp split, its warp's
+/// slice.
+template <class C> ATTN_FN int copy_first(int n0) { return n0 + (C::WARP_SPLIT ? warp_id() * Layout<C>::SLICE : 0); }
+
 /// Paged K/V with Layout::STAGE_PAGES: the copy of a K tile also starts copying, in the same
 /// group, the block-table entries of the copy STAGES - 1 tiles later into a slot of this ring
 /// (the warp's with warp split, else the CTA's); the wait for the K tile publishes that slot
@@ -389,6 +393,7 @@ template <class C> ATTN_FN int raw_slot_of(int n0) { return int(unsigned(n0) / C
 template <class C> struct PageRing {
   typedef Layout<C> L;
   static constexpr int SLOT = L::COPY_PAGES + 1; ///< ints: the tag, then the entries
+  static constexpr int AHEAD = (C::STAGES - 1) * C::BN; ///< keys from a copy to the one it stages for
   int *ring;
   /// The thread's index among those sharing the ring; the first COPY_PAGES copy an entry each.
   ATTN_FN static int copier() { return C::WARP_SPLIT ? lane_id() : int(threadIdx.x); }
@@ -400,17 +405,19 @@ template <class C> struct PageRing {
     for (int i = int(threadIdx.x); i < L::PAGE_RINGS * L::PAGE_SLOTS; i += C::WARPS * 32)
       sm.pages[i * SLOT] = -1;
   }
-  /// Starts copying the entries of the copy of keys from `first` (table: the sequence's row).
-  template <class Rows> ATTN_FN void stage(const Rows &rows, int first, int last) const {
-    const int i = copier();
+  /// Starts copying the entries of the copy AHEAD keys after the one from `first` (rows.table:
+  /// the sequence's row).
+  template <class Rows> ATTN_FN void stage_ahead(const Rows &rows, int first, int last) const {
+    const int i = copier(), ahead = first + AHEAD;
     if (i < L::COPY_PAGES) {
-      int page = rows.first_page(first, last) + i, lastPage = unsigned(last) / L::PAGE;
-      cp_async<4>(smem_u32(slot(first) + 1 + i), rows.table + (page < lastPage ? page : lastPage), true);
+      int page = rows.first_page(ahead, last) + i, lastPage = unsigned(last) / L::PAGE;
+      cp_async<4>(smem_u32(slot(ahead) + 1 + i), rows.table + (page < lastPage ? page : lastPage), true);
     }
   }
-  ATTN_FN void publish(int first) const {
+  /// The copy from `first` has landed, and with it the entries it staged.
+  ATTN_FN void publish_ahead(int first) const {
     if (copier() == 0)
-      slot(first)[0] = first;
+      slot(first + AHEAD)[0] = first + AHEAD;
   }
   /// The entries of the copy of keys from `first` when its slot is published, else null.
   ATTN_FN const int *find(int first) const {
@@ -594,7 +601,7 @@ template <class C> ATTN_FN void start_q(const Cta<C> &cta, const Smem<C> &sm) {
 /// tile by every warp (each holds every row) and kept in registers through the KV loop.
 template <class C> struct QFragments {
   static constexpr int MTW = Layout<C>::MT_PER_WARP, KK = Layout<C>::DQKP / 32, H = C::QK8 ? 1 : 2;
-  uint4 f[MTW][KK][H]; ///< [tile][32 columns][k16 step, or the one k32 step]
+  u32 f[MTW][KK][H][4]; ///< [tile][32 columns][k16 step, or the one k32 step][fragment]
 };
 template <class C> ATTN_FN QFragments<C> q_fragments(const Smem<C> &sm) {
   using L = Layout<C>;
@@ -609,14 +616,16 @@ template <class C> ATTN_FN QFragments<C> q_fragments(const Smem<C> &sm) {
       if constexpr (C::QK8) {
         // m16n8k32: a0/a1 rows g/g+8 at bytes 4j, a2/a3 the same 16 bytes on.
         const int c = kk * 32 + 4 * j;
-        q.f[mt][kk][0] = make_uint4(*reinterpret_cast<const u32 *>(r0 + c), *reinterpret_cast<const u32 *>(r1 + c),
-                                    *reinterpret_cast<const u32 *>(r0 + c + 16), *reinterpret_cast<const u32 *>(r1 + c + 16));
+        u32 *f = q.f[mt][kk][0];
+        f[0] = *reinterpret_cast<const u32 *>(r0 + c), f[1] = *reinterpret_cast<const u32 *>(r1 + c);
+        f[2] = *reinterpret_cast<const u32 *>(r0 + c + 16), f[3] = *reinterpret_cast<const u32 *>(r1 + c + 16);
       } else {
         // m16n8k16 step h: a0/a2 columns 4j + {0,1}/{2,3} of row g, a1/a3 of row g + 8.
         ATTN_UNROLL for (int h = 0; h < F::H; ++h) {
           const int c = (kk * 32 + h * 16 + 4 * j) * 2;
           uint2 x0 = *reinterpret_cast<const uint2 *>(r0 + c), x1 = *reinterpret_cast<const uint2 *>(r1 + c);
-          q.f[mt][kk][h] = make_uint4(x0.x, x1.x, x0.y, x1.y);
+          u32 *f = q.f[mt][kk][h];
+          f[0] = x0.x, f[1] = x1.x, f[2] = x0.y, f[3] = x1.y;
         }
       }
     }
@@ -703,13 +712,13 @@ template <class C, int WHICH> ATTN_FN void load_kv_async(const Cta<C> &cta, cons
     constexpr int ES = WHICH == 0 ? sizeof(typename C::KT) : sizeof(typename C::VT), ROWS = Layout<C>::SLICE;
     constexpr int STEP = CopyRows<C, (WHICH == 0 ? C::DQK : C::DV) * ES, C::WARP_SPLIT ? 32 : C::WARPS * 32>::STEP;
     const TensorArg &t = WHICH == 0 ? cta.a.k : cta.a.v;
-    const int first = n0 + (C::WARP_SPLIT ? warp_id() * ROWS : 0), last = cta.kv_len - 1;
+    const int first = copy_first<C>(n0), last = cta.kv_len - 1;
     const int left = cta.kv_len - first; // keys of the copy in the sequence
     auto rows = cta.template kv_rows<ES, STEP, ROWS>(t);
     if constexpr (Layout<C>::STAGE_PAGES) {
       const PageRing<C> ring(sm);
       if (WHICH == 0)
-        ring.stage(rows, first + (C::STAGES - 1) * C::BN, last);
+        ring.stage_ahead(rows, first, last);
       if (const int *entries = ring.find(first))
         rows = rows.staged(entries, first, last);
     } else if (WHICH == 0) {
@@ -733,7 +742,7 @@ template <class C, int WHICH, int PENDING, bool WIDENED> ATTN_FN const auto *wai
     KLoader<C>::template finish<PENDING, WIDENED>(sm, dst, raw_slot_of<C>(n0), [&] {
       // The entries that tile's copy staged (PageRing) have landed too.
       if constexpr (Layout<C>::STAGE_PAGES)
-        PageRing<C>(sm).publish(n0 + (C::WARP_SPLIT ? warp_id() * Layout<C>::SLICE : 0) + (C::STAGES - 1) * C::BN);
+        PageRing<C>(sm).publish_ahead(copy_first<C>(n0));
     });
     return dst;
   } else {
@@ -820,28 +829,21 @@ template <class C> ATTN_FN void mma_pv_sync(Tile<C, Layout<C>::DVP> &o, const Ti
 template <class C> ATTN_FN void mma_qk_split8(Tile<C, C::BN> &s, const QFragments<C> &q, const u8 *k) {
   using L = Layout<C>;
   constexpr int MTW = L::MT_PER_WARP;
-  constexpr int KK = L::DQKP / 32, H = C::QK8 ? 1 : 2;
   const int lane = lane_id();
   const u8 *kw = k + warp_id() * L::SLICE * L::SK;
   for_each(s, [](float &x, int, int, int) { x = 0.0f; });
-  ATTN_UNROLL for (int kk = 0; kk < KK; ++kk) {
-    u32 a[MTW][2][4]; // [tile][k16 step, or the one k32 step][fragment]
-    ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt)
-      ATTN_UNROLL for (int h = 0; h < H; ++h) {
-        const uint4 x = q.f[mt][kk][h];
-        a[mt][h][0] = x.x, a[mt][h][1] = x.y, a[mt][h][2] = x.z, a[mt][h][3] = x.w;
-      }
+  ATTN_UNROLL for (int kk = 0; kk < QFragments<C>::KK; ++kk) {
     ATTN_UNROLL for (int np = 0; np < L::SLICE / 16; ++np) {
       u32 b[4]; // keys 0-7 bytes 0-15, keys 0-7 bytes 16-31, keys 8-15 bytes 0-15, keys 8-15 bytes 16-31
       ldmatrix_x4(b, kw + (np * 16 + (lane & 7) + ((lane >> 4) << 3)) * L::SK + kk * 32 + ((lane >> 3) & 1) * 16);
       ATTN_UNROLL for (int t = 0; t < 2; ++t) {
         ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt) {
           if constexpr (C::QK8) {
-            Mma8<typename C::QT, typename C::KT>::run(s.x[mt][2 * np + t], a[mt][0], b[2 * t], b[2 * t + 1]);
+            Mma8<typename C::QT, typename C::KT>::run(s.x[mt][2 * np + t], q.f[mt][kk][0], b[2 * t], b[2 * t + 1]);
           } else {
             ATTN_UNROLL for (int h = 0; h < 2; ++h) {
               const uint2 w = Widen4<typename C::KT, typename C::MT>::run(b[2 * t + h]);
-              Mma<typename C::MT>::run(s.x[mt][2 * np + t], a[mt][h], w.x, w.y);
+              Mma<typename C::MT>::run(s.x[mt][2 * np + t], q.f[mt][kk][h], w.x, w.y);
             }
           }
         }
