@@ -208,34 +208,23 @@ template <class C> ATTN_FN void store_lse(const Cta<C> &cta, Rows<C> m, Rows<C> 
 /// + h of out and lse from the parts' partials, each weighted by exp2(its m + log2 l - the
 /// largest); parts with no unmasked key (-inf) weigh nothing, and a row with none at all gets
 /// out = 0, lse = -inf. Rows past a sequence's queries or of a class the launch does not take
-/// are skipped. kMergeRows rows per block, one per warp on the GPU: its lanes read the parts'
-/// lse values (a part each) and keep the weights in shared memory, then sum the partials over
-/// the head dim, so that the loads of all parts are in flight at once. It reads the sequence
-/// metadata before it waits for the kernel's partials.
+/// are skipped. kMergeRows rows per block, one per warp on the GPU, whose lanes own columns
+/// lane, lane + 32, ... Each lane folds the parts with a running maximum (as the online softmax
+/// does), kMergeBatch parts at a time, reading every part's lse itself: no load waits on
+/// another's result, so a batch's loads are in flight at once. It reads the sequence metadata
+/// before it waits for the kernel's partials.
+constexpr int kMergeBatch = 4; ///< parts whose partials merge_splits loads at once
 template <class C> ATTN_FN void merge_splits(const Args &a) {
   typedef typename C::OT OT;
   const long long rows = (long long)a.batch * a.seqlen_q * a.heads_q;
 #ifdef ATTN_GPU
-  const int lane = threadIdx.x % 32, lanes = 32, first = threadIdx.x / 32, count = 1;
-  __shared__ float weights[kMergeRows][kMaxSplits];
-  float *w = weights[first];
-  auto all_max = [](float x) {
-    for (int o = 16; o > 0; o /= 2) {
-      float y = __shfl_xor_sync(0xffffffffu, x, o);
-      x = y > x ? y : x;
-    }
-    return x;
-  };
-  auto all_sum = [](float x) {
-    for (int o = 16; o > 0; o /= 2) x += __shfl_xor_sync(0xffffffffu, x, o);
-    return x;
-  };
+  const int lane = threadIdx.x % 32, first = threadIdx.x / 32, count = 1;
+  constexpr int kLanes = 32;
 #else
-  const int lane = 0, lanes = 1, first = 0, count = kMergeRows;
-  float w[kMaxSplits];
-  auto all_max = [](float x) { return x; };
-  auto all_sum = [](float x) { return x; };
+  const int lane = 0, first = 0, count = kMergeRows;
+  constexpr int kLanes = 1;
 #endif
+  constexpr int kCols = (C::DV + kLanes - 1) / kLanes;
   const int splits = a.splits;
   for (int i = first; i < first + count; ++i) {
     const long long row = (long long)block_index().x * kMergeRows + i;
@@ -248,30 +237,40 @@ template <class C> ATTN_FN void merge_splits(const Args &a) {
     if (p >= q_len || !takes_sequence(a, q_len))
       continue;
     wait_previous_launch(); // the partials; the metadata above was there before the kernel ran
-    float mx = neg_inf();
-    for (int s = lane; s < splits; s += lanes)
-      mx = a.part_lse[s * rows + row] > mx ? a.part_lse[s * rows + row] : mx;
-    mx = all_max(mx);
-    const float m0 = mx == neg_inf() ? 0.0f : mx;
-    float sum = 0.0f;
-    for (int s = lane; s < splits; s += lanes) {
-      w[s] = fexp2(a.part_lse[s * rows + row] - m0);
-      sum += w[s];
+    const float *part = a.part_out + row * C::DV;
+    const long long partStride = rows * C::DV;
+    float mx = neg_inf(), sum = 0.0f, o[kCols] = {};
+    for (int s0 = 0; s0 < splits; s0 += kMergeBatch) {
+      // A batch's loads come first, from in-range addresses (parts past the last read the last
+      // again and weigh nothing), and the folds use selects, not branches: nothing holds the
+      // loads of the batch's parts back.
+      float lse[kMergeBatch], x[kMergeBatch][kCols];
+      for (int k = 0; k < kMergeBatch; ++k) {
+        const int s = s0 + k < splits ? s0 + k : splits - 1;
+        lse[k] = a.part_lse[s * rows + row];
+        for (int j = 0; j < kCols; ++j) {
+          const int d = lane + j * kLanes;
+          x[k][j] = part[s * partStride + (d < C::DV ? d : 0)];
+        }
+      }
+      for (int k = 0; k < kMergeBatch; ++k) {
+        const bool weighs = s0 + k < splits && lse[k] != neg_inf();
+        const float top = weighs && lse[k] > mx ? lse[k] : mx;
+        const float base = top == neg_inf() ? 0.0f : top;
+        const float grow = fexp2(mx - base), w = weighs ? fexp2(lse[k] - base) : 0.0f;
+        mx = top;
+        sum = sum * grow + w;
+        for (int j = 0; j < kCols; ++j)
+          o[j] = o[j] * grow + (weighs ? w * x[k][j] : 0.0f); // an empty part's partial is not read
+      }
     }
-    sum = all_sum(sum);
-#ifdef ATTN_GPU
-    __syncwarp();
-#endif
     OT *out = static_cast<OT *>(const_cast<void *>(a.out.data)) + h * a.out.stride[2] +
               (C::RAGGED ? (first_token + p) * a.out.stride[1] : b * a.out.stride[0] + p * a.out.stride[1]);
     const float inv = sum > 0.0f ? 1.0f / sum : 0.0f;
-    const float *part = a.part_out + row * C::DV;
-    const long long partStride = rows * C::DV;
-    for (int d = lane; d < C::DV; d += lanes) {
-      float o = 0.0f;
-      for (int s = 0; s < splits; ++s)
-        o += w[s] * part[s * partStride + d];
-      out[d] = narrow<OT>(o * inv);
+    for (int j = 0; j < kCols; ++j) {
+      const int d = lane + j * kLanes;
+      if (d < C::DV)
+        out[d] = narrow<OT>(o[j] * inv);
     }
     if (a.lse && lane == 0)
       a.lse[(first_token + p) * a.heads_q + h] = sum > 0.0f ? (mx + m_log2(sum)) * 0.69314718055994531f : neg_inf();
