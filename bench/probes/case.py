@@ -1,0 +1,59 @@
+"""The decode step of issue 5's bar, shared by the probes: B = 8, 32 query / 8 KV heads, D = 128,
+a paged cache of 16-token pages in shuffled blocks, bf16 or fp8 e4m3 K/V with per-tensor scales,
+launched as a server would (metadata not read back). Run the probes from the bundle's root: the
+spec is read from examples/."""
+import torch
+import attn
+
+B, Hq, Hkv, D, P = 8, 32, 8, 128, 16
+BF16 = open("examples/paged_decode_gqa.attn").read()
+FP8 = BF16.replace("k: bf16[128];\n  v: bf16[128];",
+                   "k: f8e4m3[128] scale per_tensor;\n  v: f8e4m3[128] scale per_tensor;")
+SPECS = {"bf16": BF16, "fp8": FP8}
+
+
+def kernels():
+    """The bf16 and fp8 K/V builds, by name."""
+    return {name: attn.compile(text) for name, text in SPECS.items()}
+
+
+class Step:
+    """Random inputs for L keys a sequence (seeded with L unless told), on CUDA."""
+
+    def __init__(self, L, seed=None):
+        torch.manual_seed(L if seed is None else seed)
+        self.L = L
+        blocks = B * L // P
+        self.q = torch.randn(B, Hq, D, device="cuda", dtype=torch.bfloat16)
+        self.kc = torch.randn(blocks, P, Hkv, D, device="cuda", dtype=torch.bfloat16)
+        self.vc = torch.randn_like(self.kc)
+        self.table = torch.randperm(blocks, device="cuda", dtype=torch.int32).reshape(B, -1).contiguous()
+        self.seqlens = torch.full((B,), L, device="cuda", dtype=torch.int32)
+        self.cu = torch.arange(B + 1, device="cuda", dtype=torch.int32)
+        self.ks = (self.kc.float().abs().amax() / 448.0).reshape(1)
+        self.vs = (self.vc.float().abs().amax() / 448.0).reshape(1)
+        self.k8 = (self.kc.float() / self.ks).to(torch.float8_e4m3fn)
+        self.v8 = (self.vc.float() / self.vs).to(torch.float8_e4m3fn)
+
+    def kv(self, name):
+        """The K and V caches of build `name` and its scale arguments."""
+        if name == "bf16":
+            return self.kc, self.vc, {}
+        return self.k8, self.v8, {"k_scale": self.ks, "v_scale": self.vs}
+
+    def kv_values(self, name):
+        """The K and V values build `name` computes with, as float (fp8 dequantized)."""
+        if name == "bf16":
+            return self.kc.float(), self.vc.float()
+        return self.k8.float() * self.ks, self.v8.float() * self.vs
+
+    def kv_bytes(self, name):
+        """The K and V bytes one step reads."""
+        return 2 * B * self.L * Hkv * D * self.kv(name)[0].element_size()
+
+    def launch(self, K, name, **kw):
+        """A callable launching K (build `name`) on these inputs; kw: e.g. num_splits."""
+        k, v, scales = self.kv(name)
+        return lambda: K(self.q, k, v, cu_seqlens_q=self.cu, seqlens_kv=self.seqlens,
+                         block_table=self.table, max_seqlen_q=1, max_seqlen_kv=self.L,
+                         check_metadata=False, **scales, **kw)
