@@ -214,6 +214,7 @@ template <class C> ATTN_FN void store_lse(const Cta<C> &cta, Rows<C> m, Rows<C> 
 /// another's result, so a batch's loads are in flight at once. It reads the sequence metadata
 /// before it waits for the kernel's partials.
 constexpr int kMergeBatch = 4; ///< parts whose partials merge_splits loads at once
+static_assert(kMergeBatch <= kMaxSplits, "a batch of parts exceeds the most a launch has");
 template <class C> ATTN_FN void merge_splits(const Args &a) {
   typedef typename C::OT OT;
   const long long rows = (long long)a.batch * a.seqlen_q * a.heads_q;
