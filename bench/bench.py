@@ -44,6 +44,16 @@ def timed_graph(fn):
         return None
 
 
+# The paged decode example's K and V as e4m3 codes with per-tensor scales (issue 5's fp8 step).
+FP8_KV = ("k: bf16[128];\n  v: bf16[128];", "k: f8e4m3[128] scale per_tensor;\n  v: f8e4m3[128] scale per_tensor;")
+
+
+def per_tensor_e4m3(x):
+    """x's e4m3 codes and their scale (amax / 448, a 1-element tensor)."""
+    scale = (x.float().abs().amax() / 448.0).reshape(1)
+    return (x.float() / scale).to(torch.float8_e4m3fn), scale
+
+
 def sqnr(x, ref):
     x, ref = x.double(), ref.double()
     return 10 * math.log10(ref.pow(2).sum().item() / max((x - ref).pow(2).sum().item(), 1e-300))
@@ -265,8 +275,7 @@ def decode(rows, lens=(8192, 32768), configs=()):
     (mixed) and the same step over a dense cache (dense_decode)."""
     B, Hq, Hkv, D, P = 8, 32, 8, 128, 16
     bf16_spec = open(os.path.join(EXAMPLES, "paged_decode_gqa.attn")).read()
-    fp8_spec = bf16_spec.replace("k: bf16[128];\n  v: bf16[128];",
-                                 "k: f8e4m3[128] scale per_tensor;\n  v: f8e4m3[128] scale per_tensor;")
+    fp8_spec = bf16_spec.replace(*FP8_KV)
     fp8q_spec = fp8_spec.replace("q: bf16[128];", "q: f8e4m3[128] scale per_tensor;")
     kernels = {"bf16": attn.compile(bf16_spec), "fp8": attn.compile(fp8_spec), "fp8q": attn.compile(fp8q_spec)}
     for c in configs:
@@ -287,10 +296,7 @@ def decode(rows, lens=(8192, 32768), configs=()):
         cu = torch.arange(B + 1, device=dev, dtype=torch.int32)
         kd = kc[table].reshape(B, L, Hkv, D).transpose(1, 2).contiguous()
         vd = vc[table].reshape(B, L, Hkv, D).transpose(1, 2).contiguous()
-        ks, vs = (kc.float().abs().amax() / 448.0).reshape(1), (vc.float().abs().amax() / 448.0).reshape(1)
-        k8, v8 = (kc.float() / ks).to(torch.float8_e4m3fn), (vc.float() / vs).to(torch.float8_e4m3fn)
-        qs = (q.float().abs().amax() / 448.0).reshape(1)
-        q8 = (q.float() / qs).to(torch.float8_e4m3fn)
+        (k8, ks), (v8, vs), (q8, qs) = per_tensor_e4m3(kc), per_tensor_e4m3(vc), per_tensor_e4m3(q)
         want = F.scaled_dot_product_attention(q[:, :, None].float(), kd.float(), vd.float(),
                                               enable_gqa=True)[:, :, 0]
         kw = dict(max_seqlen_q=1, max_seqlen_kv=L, check_metadata=False)
@@ -337,16 +343,14 @@ def dense_decode(rows, lens):
     B, Hq, Hkv, D = 8, 32, 8, 128
     text = open(os.path.join(EXAMPLES, "paged_decode_gqa.attn")).read()
     text = text.replace("batch = ragged;", "").replace("kv_cache = paged(16);", "")
-    fp8 = text.replace("k: bf16[128];\n  v: bf16[128];",
-                       "k: f8e4m3[128] scale per_tensor;\n  v: f8e4m3[128] scale per_tensor;")
+    fp8 = text.replace(*FP8_KV)
     kernels = {"bf16": attn.compile(text), "fp8": attn.compile(fp8)}
     for L in lens:
         torch.manual_seed(L)
         q = torch.randn(B, 1, Hq, D, device=dev, dtype=torch.bfloat16)
         k = torch.randn(B, L, Hkv, D, device=dev, dtype=torch.bfloat16)
         v = torch.randn_like(k)
-        ks, vs = (k.float().abs().amax() / 448.0).reshape(1), (v.float().abs().amax() / 448.0).reshape(1)
-        k8, v8 = (k.float() / ks).to(torch.float8_e4m3fn), (v.float() / vs).to(torch.float8_e4m3fn)
+        (k8, ks), (v8, vs) = per_tensor_e4m3(k), per_tensor_e4m3(v)
         want = F.scaled_dot_product_attention(q.transpose(1, 2).float(), k.transpose(1, 2).float(),
                                               v.transpose(1, 2).float(), enable_gqa=True).transpose(1, 2)
         for dt, K in kernels.items():

@@ -1,14 +1,19 @@
 """The decode step of issue 5's bar, shared by the probes: B = 8, 32 query / 8 KV heads, D = 128,
 a paged cache of 16-token pages in shuffled blocks, bf16 or fp8 e4m3 K/V with per-tensor scales,
-launched as a server would (metadata not read back). Run the probes from the bundle's root: the
-spec is read from examples/."""
+launched as a server would (metadata not read back). The same step as bench.decode's, with its
+helpers."""
+import os
+import sys
+
 import torch
 import attn
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from bench import EXAMPLES, FP8_KV, per_tensor_e4m3  # noqa: E402  (after the path is set)
+
 B, Hq, Hkv, D, P = 8, 32, 8, 128, 16
-BF16 = open("examples/paged_decode_gqa.attn").read()
-FP8 = BF16.replace("k: bf16[128];\n  v: bf16[128];",
-                   "k: f8e4m3[128] scale per_tensor;\n  v: f8e4m3[128] scale per_tensor;")
+BF16 = open(os.path.join(EXAMPLES, "paged_decode_gqa.attn")).read()
+FP8 = BF16.replace(*FP8_KV)
 SPECS = {"bf16": BF16, "fp8": FP8}
 
 
@@ -30,10 +35,8 @@ class Step:
         self.table = torch.randperm(blocks, device="cuda", dtype=torch.int32).reshape(B, -1).contiguous()
         self.seqlens = torch.full((B,), L, device="cuda", dtype=torch.int32)
         self.cu = torch.arange(B + 1, device="cuda", dtype=torch.int32)
-        self.ks = (self.kc.float().abs().amax() / 448.0).reshape(1)
-        self.vs = (self.vc.float().abs().amax() / 448.0).reshape(1)
-        self.k8 = (self.kc.float() / self.ks).to(torch.float8_e4m3fn)
-        self.v8 = (self.vc.float() / self.vs).to(torch.float8_e4m3fn)
+        self.k8, self.ks = per_tensor_e4m3(self.kc)
+        self.v8, self.vs = per_tensor_e4m3(self.vc)
 
     def kv(self, name):
         """The K and V caches of build `name` and its scale arguments."""
