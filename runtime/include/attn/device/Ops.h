@@ -262,7 +262,7 @@ template <class C> ATTN_FN void merge_splits(const Args &a) {
         mx = top;
         sum = sum * grow + w;
         for (int j = 0; j < kCols; ++j)
-          o[j] = o[j] * grow + (weighs ? w * x[k][j] : 0.0f); // an empty part's partial is not read
+          o[j] = o[j] * grow + (weighs ? w * x[k][j] : 0.0f); // an empty part's partial may hold anything
       }
     }
     OT *out = static_cast<OT *>(const_cast<void *>(a.out.data)) + h * a.out.stride[2] +
