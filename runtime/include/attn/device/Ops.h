@@ -156,38 +156,59 @@ template <class C, int COLS> ATTN_FN Rows<C> row_sum(const Tile<C, COLS> &p, Row
   return l;
 }
 
+/// p[0], p[1] = lo, hi as T, in one store: p is aligned to two elements (rows start 16-byte
+/// aligned, pairs at even columns).
+template <class T> ATTN_FN void store_pair(T *p, float lo, float hi) {
+  struct alignas(2 * sizeof(T)) Pair {
+    T lo, hi;
+  };
+  *reinterpret_cast<Pair *>(p) = Pair{narrow<T>(lo), narrow<T>(hi)};
+}
+/// Stores acc * factor as T into the rows `dst` (one per row slot, null for a row not stored),
+/// the columns this thread holds and stores (owns_col) in pairs.
+template <class C, int COLS, class T>
+ATTN_FN void store_rows(const Tile<C, COLS> &acc, T *const (&dst)[Rows<C>::N], const Rows<C> &factor) {
+  static_assert(C::DV % 2 == 0, "head dims are multiples of 8");
+  for_each_pair(acc, [&](int slot, int, int col, float lo, float hi) {
+    if (dst[slot] && col < C::DV && owns_col<C>(col))
+      store_pair(dst[slot] + col, lo * factor.x[slot], hi * factor.x[slot]);
+  });
+}
+
 /// out = acc * (scale(row) / l), stored as the out dtype (fp8: saturated); a row with l = 0 (all
-/// masked) stores zeros. Rows past the sequence are not stored. Each row's factor is computed
-/// once, before any store (a store could alias the scale tensors, so the compiler would reload
-/// them after every one). In a split launch the CTA's partial goes to part_out as float, with
-/// m + log2 l (-inf for l = 0) in part_lse, for merge_splits.
+/// masked) stores zeros. Rows past the sequence are not stored. Each row's factor and
+/// destination are computed once, before any store (a store could alias the scale tensors, so
+/// the compiler would reload them after every one). In a split launch the CTA's partial goes
+/// to part_out as float, with m + log2 l (-inf for l = 0) in part_lse, for merge_splits.
 template <class C, int COLS, class F>
 ATTN_FN void store_out(const Cta<C> &cta, Tile<C, COLS> acc, Rows<C> m, Rows<C> l, F rowScale) {
   typedef typename C::OT OT;
   const Args &a = cta.a;
   Rows<C> weight;
   merge_warp_rows(m, l, weight);
-  merge_warp_acc(acc, weight);
-  const bool split = a.splits > 1;
-  OT *out = static_cast<OT *>(const_cast<void *>(a.out.data));
+  merge_warp_acc(cta, acc, weight);
   Rows<C> factor;
   for_each_row(factor, [&](float &f, int slot, int row) { f = l.x[slot] > 0.0f ? rowScale(row) / l.x[slot] : 0.0f; });
-  auto part_row = [&](int row) {
-    return (((long long)cta.split * a.batch + cta.b) * a.seqlen_q + cta.row_pos(row)) * a.heads_q + cta.row_head(row);
-  };
-  for_each(acc, [&](float &x, int slot, int row, int col) {
-    if (col >= C::DV || !cta.row_valid(row) || !owns_col<C>(col))
-      return;
-    if (split)
-      a.part_out[part_row(row) * C::DV + col] = x * factor.x[slot];
-    else
-      out[cta.q_offset(a.out, cta.row_pos(row), cta.row_head(row)) + col] = narrow<OT>(x * factor.x[slot]);
-  });
-  if (split)
+  if (a.splits > 1) {
+    auto part_row = [&](int row) {
+      return (((long long)cta.split * a.batch + cta.b) * a.seqlen_q + cta.row_pos(row)) * a.heads_q + cta.row_head(row);
+    };
+    float *dst[Rows<C>::N];
+    for_each_row(factor, [&](float &, int slot, int row) {
+      dst[slot] = cta.row_valid(row) ? a.part_out + part_row(row) * C::DV : nullptr;
+    });
+    store_rows(acc, dst, factor);
     for_each_row(factor, [&](float &, int slot, int row) {
       if (cta.row_valid(row) && stores_row<C>())
         a.part_lse[part_row(row)] = l.x[slot] > 0.0f ? m.x[slot] + m_log2(l.x[slot]) : neg_inf();
     });
+  } else {
+    OT *out = static_cast<OT *>(const_cast<void *>(a.out.data)), *dst[Rows<C>::N];
+    for_each_row(factor, [&](float &, int slot, int row) {
+      dst[slot] = cta.row_valid(row) ? out + cta.q_offset(a.out, cta.row_pos(row), cta.row_head(row)) : nullptr;
+    });
+    store_rows(acc, dst, factor);
+  }
 }
 /// lse = (m + log2 l) * ln 2 (natural log), -inf for a fully masked row. A split launch's lse
 /// is merge_splits'.

@@ -179,6 +179,8 @@ template <> struct Widen4<e4m3, f16> {
 /// slice of the keys.
 template <class C, int COLS> struct Tile {
   static constexpr bool SLICED = C::WARP_SPLIT && COLS == C::BN;
+  /// A warp-split accumulator of fp8 V: each 16 columns are two n-tiles, even and odd (tile_col).
+  static constexpr bool INTERLEAVED = C::WARP_SPLIT && Layout<C>::VRAW && COLS == Layout<C>::DVP;
   static constexpr int MTW = Layout<C>::MT_PER_WARP, NT = (SLICED ? Layout<C>::SLICE : COLS) / 8;
   float x[MTW][NT][4];
 };
@@ -204,7 +206,7 @@ template <class C, int COLS> ATTN_FN int tile_col(int nt, int i) {
   const int j = 2 * (lane_id() & 3) + (i & 1);
   if constexpr (Tile<C, COLS>::SLICED)
     return warp_id() * Layout<C>::SLICE + nt * 8 + j;
-  else if constexpr (C::WARP_SPLIT && Layout<C>::VRAW && COLS == Layout<C>::DVP)
+  else if constexpr (Tile<C, COLS>::INTERLEAVED)
     return (nt >> 1) * 16 + 2 * j + (nt & 1);
   else
     return nt * 8 + j;
@@ -224,6 +226,24 @@ template <class C, int COLS, class F> ATTN_FN void for_each(Tile<C, COLS> &t, F 
       ATTN_UNROLL for (int i = 0; i < 4; ++i) {
         int slot = mt * 2 + (i >> 1);
         f(t.x[mt][nt][i], slot, slot_row<C>(slot), tile_col<C, COLS>(nt, i));
+      }
+    }
+  }
+}
+/// Calls f(slot, row, col, lo, hi) for every pair of elements of one row in columns col and
+/// col + 1 (col even) that this thread holds.
+template <class C, int COLS, class F> ATTN_FN void for_each_pair(const Tile<C, COLS> &t, F f) {
+  typedef Tile<C, COLS> T;
+  ATTN_UNROLL for (int mt = 0; mt < T::MTW; ++mt) {
+    ATTN_UNROLL for (int h = 0; h < 2; ++h) {
+      const int slot = mt * 2 + h, row = slot_row<C>(slot);
+      if constexpr (T::INTERLEAVED) {
+        ATTN_UNROLL for (int nt = 0; nt < T::NT; nt += 2)
+          ATTN_UNROLL for (int i = 2 * h; i < 2 * h + 2; ++i)
+            f(slot, row, tile_col<C, COLS>(nt, i), t.x[mt][nt][i], t.x[mt][nt + 1][i]);
+      } else {
+        ATTN_UNROLL for (int nt = 0; nt < T::NT; ++nt)
+          f(slot, row, tile_col<C, COLS>(nt, 2 * h), t.x[mt][nt][2 * h], t.x[mt][nt][2 * h + 1]);
       }
     }
   }
@@ -307,23 +327,28 @@ template <class C> ATTN_FN void merge_warp_rows(Rows<C> &m, Rows<C> &l, Rows<C> 
   }
 }
 /// Warp split: sums the warps' accumulators, each weighted (merge_warp_rows), in the columns
-/// this warp stores (owns_col); after merge_warp_rows. All warps hold the same elements in the
-/// same registers, so the exchange goes by register and lane.
-template <class C, int COLS> ATTN_FN void merge_warp_acc(Tile<C, COLS> &acc, const Rows<C> &weight) {
+/// this warp stores (owns_col) of the rows that hold a query; after merge_warp_rows. All warps
+/// hold the same elements in the same registers, so the exchange goes by register and lane.
+template <class C, int COLS> ATTN_FN void merge_warp_acc(const Cta<C> &cta, Tile<C, COLS> &acc, const Rows<C> &weight) {
   if constexpr (C::WARP_SPLIT) {
     typedef Tile<C, COLS> T;
     constexpr int N = T::MTW * T::NT * 4; // floats a thread holds
     float *o = merge_space<C>() + C::WARPS * C::BM * 2; // [WARPS][N][32]
     const int lane = lane_id();
+    bool live[Rows<C>::N];
+    ATTN_UNROLL for (int s = 0; s < Rows<C>::N; ++s) live[s] = cta.row_valid(slot_row<C>(s));
     ATTN_UNROLL for (int mt = 0; mt < T::MTW; ++mt)
       ATTN_UNROLL for (int nt = 0; nt < T::NT; ++nt)
         ATTN_UNROLL for (int i = 0; i < 4; ++i)
-          o[((warp_id() * T::MTW + mt) * T::NT * 4 + nt * 4 + i) * 32 + lane] = acc.x[mt][nt][i] * weight.x[mt * 2 + (i >> 1)];
+          if (live[mt * 2 + (i >> 1)])
+            o[((warp_id() * T::MTW + mt) * T::NT * 4 + nt * 4 + i) * 32 + lane] = acc.x[mt][nt][i] * weight.x[mt * 2 + (i >> 1)];
     cta_sync();
     ATTN_UNROLL for (int mt = 0; mt < T::MTW; ++mt)
       ATTN_UNROLL for (int nt = 0; nt < T::NT; ++nt)
         if (owns_col<C>(tile_col<C, COLS>(nt, 0)))
           ATTN_UNROLL for (int i = 0; i < 4; ++i) {
+            if (!live[mt * 2 + (i >> 1)])
+              continue;
             float sum = 0.0f;
             ATTN_UNROLL for (int w = 0; w < C::WARPS; ++w) sum += o[(w * N + (mt * T::NT + nt) * 4 + i) * 32 + lane];
             acc.x[mt][nt][i] = sum;

@@ -36,6 +36,12 @@ template <class C, int COLS, class F> inline void for_each(Tile<C, COLS> &t, F f
     for (int c = 0; c < COLS; ++c)
       f(t.x[r][c], r, r, c);
 }
+template <class C, int COLS, class F> inline void for_each_pair(const Tile<C, COLS> &t, F f) {
+  static_assert(COLS % 2 == 0, "tiles have an even number of columns");
+  for (int r = 0; r < C::BM; ++r)
+    for (int c = 0; c < COLS; c += 2)
+      f(r, r, c, t.x[r][c], t.x[r][c + 1]);
+}
 template <class C, class F> inline void for_each_row(Rows<C> &r, F f) {
   for (int s = 0; s < C::BM; ++s)
     f(r.x[s], s, s);
@@ -55,7 +61,7 @@ inline bool first_of_row() { return true; }
 template <class C> inline void merge_warp_rows(Rows<C> &, Rows<C> &, Rows<C> &weight) {
   for (float &w : weight.x) w = 1.0f;
 }
-template <class C, int COLS> inline void merge_warp_acc(Tile<C, COLS> &, const Rows<C> &) {}
+template <class C, int COLS> inline void merge_warp_acc(const Cta<C> &, Tile<C, COLS> &, const Rows<C> &) {}
 template <class C> inline bool owns_col(int) { return true; }
 template <class C> inline bool rows_all_one(const Rows<C> &) { return false; }
 template <class C> inline bool stores_row() { return true; }
