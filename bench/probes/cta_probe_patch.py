@@ -1,0 +1,53 @@
+# Instruments a checkout's device headers for cta_timeline.py: each CTA's thread 0 keeps clock64
+# (and globaltimer) stamps in 256 bytes of static shared memory and, at store_lse, writes them
+# over its own query rows (split part s at byte 256 s of its 1 KB of q). Timing only: q is
+# overwritten, so results after the first launch are garbage. Build a library from the patched
+# tree (make dist, or cmake --build build-dist --target attn), then `git checkout
+# runtime/include/attn/device`. Usage: python3 bench/probes/cta_probe_patch.py [repo root]
+import os
+import sys
+
+DEV = os.path.join(sys.argv[1] if len(sys.argv) > 1 else ".", "runtime/include/attn/device/")
+
+
+def sub(f, old, new):
+    s = open(DEV + f).read()
+    assert s.count(old) == 1, (f, old)
+    open(DEV + f, "w").write(s.replace(old, new))
+
+
+# Slots: 0 globaltimer and 1 clock64 at entry, 2 after the metadata, 3 Q landed, 5 store_out's
+# entry, 6 clock64 and 7 globaltimer at store_lse, 8 K tiles waited for, 9 SM id << 32 | the
+# sequence's keys + queries, 10.. each K tile's arrival (the first 22).
+sub("Cta.h", "template <class C> struct Cta {", r'''#ifdef ATTN_GPU
+typedef unsigned long long probe_t;
+ATTN_FN probe_t probe_clock() { probe_t c; asm volatile("mov.u64 %0, %%clock64;" : "=l"(c) :: "memory"); return c; }
+ATTN_FN probe_t probe_gtime() { probe_t c; asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(c) :: "memory"); return c; }
+ATTN_FN probe_t *probe_slots() { __shared__ probe_t s[32]; return s; }
+#define ATTN_PROBE(stmt) do { if (threadIdx.x == 0) { stmt; } } while (0)
+#else
+#define ATTN_PROBE(stmt) do {} while (0)
+#endif
+template <class C> struct Cta {''')
+sub("Cta.h", "  ATTN_FN explicit Cta(const Args &args) : a(args) {\n",
+    "  ATTN_FN explicit Cta(const Args &args) : a(args) {\n"
+    "    ATTN_PROBE(probe_slots()[0] = probe_gtime(); probe_slots()[1] = probe_clock(); probe_slots()[8] = 0);\n")
+sub("Cta.h", "    q_last = kv_len - q_len + last - 1;\n  }\n",
+    "    q_last = kv_len - q_len + last - 1;\n"
+    "    ATTN_PROBE(unsigned sm_; asm volatile(\"mov.u32 %0, %%smid;\" : \"=r\"(sm_));\n"
+    "               probe_slots()[9] = (probe_t(sm_) << 32) | unsigned(kv_len + q_len); probe_slots()[2] = probe_clock());\n  }\n")
+sub("TileGpu.h", "  QLoader<C>::template finish<PENDING>(sm, sm.q());\n  return sm.q();\n",
+    "  QLoader<C>::template finish<PENDING>(sm, sm.q());\n  ATTN_PROBE(probe_slots()[3] = probe_clock());\n  return sm.q();\n")
+sub("TileGpu.h", "        PageRing<C>(sm).publish_ahead(copy_first<C>(n0));\n    });\n",
+    "        PageRing<C>(sm).publish_ahead(copy_first<C>(n0));\n    });\n"
+    "    ATTN_PROBE(probe_t i = probe_slots()[8]++; if (i < 22) probe_slots()[10 + i] = probe_clock());\n")
+sub("Ops.h", "  const Args &a = cta.a;\n  Rows<C> weight;\n",
+    "  const Args &a = cta.a;\n  ATTN_PROBE(probe_slots()[5] = probe_clock());\n  Rows<C> weight;\n")
+sub("Ops.h", "template <class C> ATTN_FN void store_lse(const Cta<C> &cta, Rows<C> m, Rows<C> l) {\n",
+    """template <class C> ATTN_FN void store_lse(const Cta<C> &cta, Rows<C> m, Rows<C> l) {
+  ATTN_PROBE(probe_slots()[6] = probe_clock(); probe_slots()[7] = probe_gtime();
+             probe_t *dst = reinterpret_cast<probe_t *>(static_cast<u8 *>(const_cast<void *>(cta.a.q.data)) +
+                            cta.q_offset(cta.a.q, cta.row_pos(0), cta.h0) * 2 + (cta.split & 3) * 256);
+             for (int i = 0; i < 32; ++i) dst[i] = probe_slots()[i]);
+""")
+print("patched", DEV)
