@@ -1,9 +1,9 @@
 //===- Ops.h - Tile operations shared by the GPU and host libraries -*- C++ -*-===//
 //
 // The element-wise and row-wise steps of the online softmax and the epilogue, written once
-// over for_each / for_each_row / row_reduce, which each implementation provides for its own
-// distribution of a tile (per-thread MMA fragments on the GPU, whole tiles on the host). Tiles
-// pass by value: after inlining they are registers.
+// over for_each / for_each_pair / for_each_row / row_reduce, which each implementation provides
+// for its own distribution of a tile (per-thread MMA fragments on the GPU, whole tiles on the
+// host). Tiles pass by value: after inlining they are registers.
 //
 // Scores are in the exp2 domain once scaled: softmax(s)_j = exp2(s_j - m) / l with
 // m = max_j s_j and l = sum_j exp2(s_j - m), accumulated tile by tile (online softmax).
