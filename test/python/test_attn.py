@@ -30,6 +30,13 @@ def bf16_value(bits):
     return struct.unpack("<f", struct.pack("<I", bits << 16))[0]
 
 
+def e4m3_value(code):
+    """An e4m3fn code's value (code 0x7F/0xFF, NaN, is not used here)."""
+    sign = -1.0 if code & 0x80 else 1.0
+    e, m = (code >> 3) & 15, code & 7
+    return sign * (m / 8 * 2.0 ** -6 if e == 0 else (1 + m / 8) * 2.0 ** (e - 7))
+
+
 class _DType:
     def __init__(self, name):
         self.name = name
@@ -51,7 +58,8 @@ class HostTensor:
         self.device = _Device()
         self.numel = math.prod(shape)
         ctype = {"bfloat16": ctypes.c_uint16, "float16": ctypes.c_uint16,
-                 "float32": ctypes.c_float, "int32": ctypes.c_int32}[dtype]
+                 "float32": ctypes.c_float, "int32": ctypes.c_int32,
+                 "float8_e4m3fn": ctypes.c_uint8}[dtype]
         self._raw = (ctypes.c_char * (self.numel * ctypes.sizeof(ctype) + 16))()
         address = (ctypes.addressof(self._raw) + 15) // 16 * 16
         self.items = (ctype * self.numel).from_address(address)
@@ -129,6 +137,52 @@ class PackageTest(unittest.TestCase):
             worst = max(abs(g - w) for (i, h), row in want.items()
                         for g, w in zip(at(out.items, i, h), row))
             self.assertLess(worst, 0.03, f"num_splits={splits}")
+
+    def test_host_launch_of_a_paged_fp8_decode(self):
+        """Every optional argument the decode step passes (lse, k_scale, v_scale, cu_seqlens_q,
+        seqlens_kv, block_table) reaches the launch: two sequences of 20 and 9 keys in shuffled
+        16-token pages of e4m3 K/V, 8 query heads on 2 KV heads, one query each."""
+        with open(os.path.join(SOURCE, "examples", "paged_decode_gqa.attn")) as f:
+            spec = f.read()
+        for name in ("k", "v"):
+            spec = spec.replace(f"{name}: bf16[128];", f"{name}: f8e4m3[128] scale per_tensor;")
+        kernel = attn.compile(spec)
+        B, Hq, Hkv, D, P = 2, 8, 2, 128, 16
+        lens, table = [20, 9], [[2, 0], [3, 1]]
+        rng = random.Random(11)
+        codes = lambda n: [rng.choice([c for c in range(0x00, 0x50)] + [c | 0x80 for c in range(0x50)])
+                           for _ in range(n)]
+        q = [bf16_bits(rng.gauss(0, 1)) for _ in range(B * Hq * D)]
+        kc, vc = codes(4 * P * Hkv * D), codes(4 * P * Hkv * D)
+        k_scale, v_scale = 0.5, 0.25
+        tq = HostTensor((B, Hq, D), values=q)
+        tk, tv = (HostTensor((4, P, Hkv, D), "float8_e4m3fn", x) for x in (kc, vc))
+        out = HostTensor((B, Hq, D), values=[0x7FC0] * (B * Hq * D))
+        lse = HostTensor((B, Hq), "float32", [float("nan")] * (B * Hq))
+        got = kernel(tq, tk, tv, out, lse=lse, k_scale=HostTensor((1,), "float32", [k_scale]),
+                     v_scale=HostTensor((1,), "float32", [v_scale]),
+                     cu_seqlens_q=HostTensor((B + 1,), "int32", [0, 1, 2]),
+                     seqlens_kv=HostTensor((B,), "int32", lens),
+                     block_table=HostTensor((B, 2), "int32", [e for row in table for e in row]))
+        self.assertIs(got[0], out)
+        self.assertIs(got[1], lse)
+        worst_out = worst_lse = 0.0
+        for b in range(B):
+            rows = [table[b][j // P] * P + j % P for j in range(lens[b])]  # cache rows of its keys
+            for h in range(Hq):
+                kvh = h // (Hq // Hkv)
+                qv = [bf16_value(q[(b * Hq + h) * D + d]) for d in range(D)]
+                at = lambda x, r: [e4m3_value(x[(r * Hkv + kvh) * D + d]) for d in range(D)]
+                s = [sum(a * c for a, c in zip(qv, at(kc, r))) * k_scale / math.sqrt(D) for r in rows]
+                top = max(s)
+                w = [math.exp(x - top) for x in s]
+                want = [sum(wj * vj for wj, vj in zip(w, col)) * v_scale / sum(w)
+                        for col in zip(*(at(vc, r) for r in rows))]
+                got_row = [bf16_value(out.items[(b * Hq + h) * D + d]) for d in range(D)]
+                worst_out = max(worst_out, max(abs(g - x) for g, x in zip(got_row, want)))
+                worst_lse = max(worst_lse, abs(lse.items[b * Hq + h] - (top + math.log(sum(w)))))
+        self.assertLess(worst_out, 0.03)
+        self.assertLess(worst_lse, 1e-3)
 
     def test_launch_errors_name_the_argument(self):
         kernel = attn.compile(os.path.join(SOURCE, "examples", "causal.attn"))
