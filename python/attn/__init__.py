@@ -16,6 +16,7 @@ message: compile errors as `<spec>:line:col: error: ...`, launch errors naming t
 
 import ctypes
 import os
+import struct
 
 __all__ = ["Error", "Kernel", "compile", "library_path"]
 
@@ -32,30 +33,17 @@ class Error(RuntimeError):
     """A compile or launch error; the message is the runtime's text."""
 
 
-_Dims = ctypes.c_int64 * MAX_RANK
-
-
-class _Tensor(ctypes.Structure):
-    _fields_ = [("data", ctypes.c_void_p), ("dtype", ctypes.c_int32),
-                ("device", ctypes.c_int32), ("rank", ctypes.c_int32),
-                ("shape", _Dims), ("stride", _Dims)]
-
-
-class _Param(ctypes.Structure):
-    _fields_ = [("name", ctypes.c_char_p), ("tensor", _Tensor)]
-
-
-_P = ctypes.POINTER(_Tensor)
-
-
-class _Launch(ctypes.Structure):
-    _fields_ = [("q", _Tensor), ("k", _Tensor), ("v", _Tensor), ("out", _Tensor),
-                ("lse", _P), ("q_scale", _P), ("k_scale", _P), ("v_scale", _P),
-                ("out_scale", _P), ("cu_seqlens_q", _P), ("cu_seqlens_kv", _P),
-                ("seqlens_kv", _P), ("block_table", _P),
-                ("params", ctypes.POINTER(_Param)), ("num_params", ctypes.c_int32),
-                ("max_seqlen_q", ctypes.c_int64), ("max_seqlen_kv", ctypes.c_int64),
-                ("skip_metadata_check", ctypes.c_int32), ("num_splits", ctypes.c_int32)]
+# attn_tensor, attn_param and attn_launch (attn.h) in native layout. A launch packs its struct,
+# and after it the optional tensors it points to, into one buffer with struct (a ctypes
+# Structure per tensor cost more than the rest of a call).
+_TENSOR_FIELDS = "P3i%dq%dq" % (MAX_RANK, MAX_RANK)  # data, dtype, device, rank, shape, stride
+_Tensor = struct.Struct("@" + _TENSOR_FIELDS)
+_Param = struct.Struct("@P" + _TENSOR_FIELDS)  # name, tensor
+_OPTIONAL = ("lse", "q_scale", "k_scale", "v_scale", "out_scale", "cu_seqlens_q",
+             "cu_seqlens_kv", "seqlens_kv", "block_table")
+# q, k, v, out; the optional tensors' pointers; params, num_params; max_seqlen_q/kv;
+# skip_metadata_check, num_splits.
+_Launch = struct.Struct("@" + _TENSOR_FIELDS * 4 + "%dP" % len(_OPTIONAL) + "Pi" + "qq" + "ii")
 
 
 class _Info(ctypes.Structure):
@@ -103,8 +91,7 @@ def _library():
                                        ctypes.POINTER(kernel_p)], ctypes.c_int),
                 ("attn_compile_config", [ctypes.c_char_p, ctypes.c_char_p,
                                          ctypes.POINTER(kernel_p)], ctypes.c_int),
-                ("attn_launch", [kernel_p, ctypes.POINTER(_Launch), ctypes.c_void_p],
-                 ctypes.c_int),
+                ("attn_launch", [kernel_p, ctypes.c_void_p, ctypes.c_void_p], ctypes.c_int),
                 ("attn_kernel_source", [kernel_p], ctypes.c_char_p),
                 ("attn_kernel_name", [kernel_p], ctypes.c_char_p),
                 ("attn_kernel_get_info", [kernel_p, ctypes.POINTER(_Info)], ctypes.c_int),
@@ -141,13 +128,18 @@ def _device(t):
     return d.index if d.type == "cuda" else HOST
 
 
+_PAD = [(0,) * n for n in range(MAX_RANK + 1)]
+
+
 def _tensor(t, name):
-    """A torch (or torch-like: data_ptr, shape, stride, dtype, device) tensor as an attn_tensor."""
+    """A torch (or torch-like: data_ptr, shape, stride, dtype, device) tensor's attn_tensor
+    fields, in _Tensor's order."""
     shape = tuple(t.shape)
     if len(shape) > MAX_RANK:
         raise Error(f"{name}: {len(shape)} dimensions; a tensor has at most {MAX_RANK}")
-    return _Tensor(t.data_ptr() or None, _dtype_code(t, name), _device(t), len(shape),
-                   _Dims(*shape), _Dims(*t.stride()))
+    pad = _PAD[MAX_RANK - len(shape)]
+    return (t.data_ptr() or 0, _dtype_code(t, name), _device(t), len(shape), *shape, *pad,
+            *t.stride(), *pad)
 
 
 class Kernel:
@@ -196,32 +188,34 @@ class Kernel:
                 out = torch.empty(rows + (self.info.head_dim_v,), dtype=dtype, device=q.device)
             if self.info.lse and lse is None:
                 lse = torch.empty(rows, dtype=torch.float32, device=q.device)
-        launch = _Launch()
-        launch.q, launch.k = _tensor(q, "q"), _tensor(k, "k")
-        launch.v, launch.out = _tensor(v, "v"), _tensor(out, "out")
-        keep = []  # the optional structs must outlive the call
-        for field, t in [("lse", lse), ("q_scale", q_scale), ("k_scale", k_scale),
-                         ("v_scale", v_scale), ("out_scale", out_scale),
-                         ("cu_seqlens_q", cu_seqlens_q), ("cu_seqlens_kv", cu_seqlens_kv),
-                         ("seqlens_kv", seqlens_kv), ("block_table", block_table)]:
-            if t is not None:
-                keep.append(_tensor(t, field))
-                setattr(launch, field, ctypes.pointer(keep[-1]))
-        if params:
-            array = (_Param * len(params))()
-            for i, (name, t) in enumerate(params.items()):
-                array[i].name = name.encode()
-                array[i].tensor = _tensor(t, f"param '{name}'")
-            launch.params, launch.num_params = array, len(params)
-        launch.max_seqlen_q = max_seqlen_q or 0
-        launch.max_seqlen_kv = max_seqlen_kv or 0
-        launch.skip_metadata_check = 0 if check_metadata else 1
-        launch.num_splits = num_splits
+        # One buffer: the launch, then its optional tensors, then its params (and their names).
+        # The tensors are read in argument order (the first bad one is the error).
+        head = (*_tensor(q, "q"), *_tensor(k, "k"), *_tensor(v, "v"), *_tensor(out, "out"))
+        names = [name.encode() for name in params]
+        size = _Launch.size + len(_OPTIONAL) * _Tensor.size + len(params) * _Param.size
+        buf = ctypes.create_string_buffer(size + sum(len(n) + 1 for n in names))
+        base = ctypes.addressof(buf)
+        pointers, at = [], _Launch.size
+        for field, t in zip(_OPTIONAL, (lse, q_scale, k_scale, v_scale, out_scale, cu_seqlens_q,
+                                        cu_seqlens_kv, seqlens_kv, block_table)):
+            if t is None:
+                pointers.append(0)
+            else:
+                _Tensor.pack_into(buf, at, *_tensor(t, field))
+                pointers.append(base + at)
+            at += _Tensor.size
+        first_param, text = (base + at if params else 0), size
+        for name, (key, t) in zip(names, params.items()):
+            buf[text:text + len(name)] = name  # NUL-terminated: the buffer starts zeroed
+            _Param.pack_into(buf, at, base + text, *_tensor(t, f"param '{key}'"))
+            at, text = at + _Param.size, text + len(name) + 1
+        _Launch.pack_into(buf, 0, *head, *pointers, first_param, len(params), max_seqlen_q or 0,
+                          max_seqlen_kv or 0, 0 if check_metadata else 1, num_splits)
         stream = None
         if _device(q) != HOST:
             import torch
             stream = torch.cuda.current_stream(q.device).cuda_stream
-        _check(_library().attn_launch(self._handle, ctypes.byref(launch), stream))
+        _check(_library().attn_launch(self._handle, base, stream))
         return (out, lse) if self.info.lse else out
 
 
