@@ -1,7 +1,8 @@
 # Instruments a checkout's device headers for cta_timeline.py: each CTA's thread 0 keeps clock64
 # (and globaltimer) stamps in 256 bytes of static shared memory and, at store_lse, writes them
 # over its own query rows (split part s at byte 256 s of its 1 KB of q). Timing only: q is
-# overwritten, so results after the first launch are garbage. Build a library from the patched
+# overwritten, so results after the first launch are garbage; and the 256 bytes can cost a CTA
+# per SM (the bf16 decode build drops to one, and so splits differently: check the CTA count). Build a library from the patched
 # tree (make dist, or cmake --build build-dist --target attn), then `git checkout
 # runtime/include/attn/device`. Usage: python3 bench/probes/cta_probe_patch.py [repo root]
 import os
