@@ -663,13 +663,18 @@ template <int PENDING, class C> ATTN_FN const typename Layout<C>::QKE *load_q_ti
   QLoader<C>::template finish<PENDING>(sm, sm.q());
   return sm.q();
 }
-/// load_q_tile: the Q tile, or with warp split over fp8 K its fragments (q_fragments).
-template <int PENDING, class C> ATTN_FN auto load_q(const Cta<C> &cta, const Smem<C> &sm) {
-  load_q_tile<PENDING>(cta, sm);
+/// The MMAs' Q operand once the Q tile is in: the tile, or with warp split over fp8 K its
+/// fragments (q_fragments).
+template <class C> ATTN_FN auto q_operand(const Smem<C> &sm) {
   if constexpr (Layout<C>::QFRAG)
     return q_fragments(sm);
   else
     return static_cast<const typename Layout<C>::QKE *>(sm.q());
+}
+/// load_q_tile, then the MMAs' Q operand.
+template <int PENDING, class C> ATTN_FN auto load_q(const Cta<C> &cta, const Smem<C> &sm) {
+  load_q_tile<PENDING>(cta, sm);
+  return q_operand(sm);
 }
 
 /// load_q for bf16 q in f16 tiles: the 4 lanes that hold a row's scores divide the row in place
@@ -721,10 +726,7 @@ ATTN_FN auto load_q(const Cta<C> &cta, const Smem<C> &sm, Rows<C> &factor) {
   if constexpr (C::WGMMA)
     fence_proxy_async();
   cta_sync();
-  if constexpr (Layout<C>::QFRAG)
-    return q_fragments(sm);
-  else
-    return static_cast<const u16 *>(sm.q());
+  return q_operand(sm);
 }
 
 /// Starts loading keys [n0, n0 + BN) of k (which = 0) or v (which = 1) into their stage's
