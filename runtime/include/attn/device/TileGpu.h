@@ -434,10 +434,9 @@ template <class C> struct PageRing {
   /// the sequence's row).
   template <class Rows> ATTN_FN void stage_ahead(const Rows &rows, int first, int last) const {
     const int i = copier(), ahead = first + AHEAD;
-    if (i < L::COPY_PAGES) {
-      int page = rows.first_page(ahead, last) + i, lastPage = unsigned(last) / L::PAGE;
-      cp_async<4>(smem_u32(slot(ahead) + 1 + i), rows.table + (page < lastPage ? page : lastPage), true);
-    }
+    if (i < L::COPY_PAGES)
+      cp_async<4>(smem_u32(slot(ahead) + 1 + i), rows.table + rows.clamp_page(rows.first_page(ahead, last) + i, last),
+                  true);
   }
   /// The copy from `first` has landed, and with it the entries it staged.
   ATTN_FN void publish_ahead(int first) const {
