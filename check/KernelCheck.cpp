@@ -49,6 +49,15 @@ public:
     keep.push_back(t);
     return place(t);
   }
+  /// `bytes` of device memory (GPU only), all ones (NaN as floats): a read of what no kernel
+  /// wrote shows.
+  llvm::Expected<void *> scratch(size_t bytes) {
+    std::vector<uint8_t> ones(bytes, 0xFF);
+    llvm::Expected<rt::CUdeviceptr> p = copyIn(ones.data(), bytes);
+    if (!p)
+      return p.takeError();
+    return reinterpret_cast<void *>(*p);
+  }
   /// Copies a result written by the kernel back into `t` (GPU only).
   llvm::Error fetch(const rt::TensorDesc &d, ref::Tensor &t) {
     if (device == Device::Host)
@@ -79,11 +88,15 @@ private:
   std::vector<ref::Tensor> keep;
 };
 
-} // namespace
+/// A problem's launch: its tensors placed, out and lse allocated for the results.
+struct Placed {
+  rt::LaunchDesc d;
+  ref::Tensor out, lse;
+  int64_t rows, Hq;
+};
 
-llvm::Expected<KernelOutput> attn::check::runKernel(const GeneratedKernel &kernel,
-                                                    const ref::Problem &p, Device device,
-                                                    std::optional<int> splits) {
+llvm::Expected<Placed> placeProblem(const GeneratedKernel &kernel, const ref::Problem &p,
+                                    Placement &place) {
   const Signature &sig = kernel.signature;
   bool ragged = sig.batch == BatchLayout::Ragged, paged = sig.kvCache == KVCache::Paged;
   int64_t B = ragged ? int64_t(p.cuSeqlensQ.size()) - 1 : p.q.shape()[0];
@@ -91,11 +104,9 @@ llvm::Expected<KernelOutput> attn::check::runKernel(const GeneratedKernel &kerne
   int64_t rows = ragged ? p.q.shape()[0] : p.q.shape()[0] * p.q.shape()[1];
   std::vector<int64_t> outShape = p.q.shape();
   outShape.back() = sig.out.headDim;
-  ref::Tensor out(sig.out.dtype, outShape), lse(DType::F32, {rows, Hq});
-
-  Placement place(device);
-  rt::LaunchDesc d;
-  d.splits = splits;
+  Placed r{{}, ref::Tensor(sig.out.dtype, outShape), ref::Tensor(DType::F32, {rows, Hq}), rows, Hq};
+  rt::LaunchDesc &d = r.d;
+  ref::Tensor &out = r.out, &lse = r.lse;
   auto set = [&](rt::TensorDesc &dst, llvm::Expected<rt::TensorDesc> src) -> llvm::Error {
     if (!src)
       return src.takeError();
@@ -108,12 +119,12 @@ llvm::Expected<KernelOutput> attn::check::runKernel(const GeneratedKernel &kerne
     dst = *src;
     return llvm::Error::success();
   };
-  if (auto e = set(d.q, place.place(p.q))) return std::move(e);
-  if (auto e = set(d.k, place.place(p.k))) return std::move(e);
-  if (auto e = set(d.v, place.place(p.v))) return std::move(e);
-  if (auto e = set(d.out, place.place(out))) return std::move(e);
+  if (auto e = set(d.q, place.place(p.q))) return e;
+  if (auto e = set(d.k, place.place(p.k))) return e;
+  if (auto e = set(d.v, place.place(p.v))) return e;
+  if (auto e = set(d.out, place.place(out))) return e;
   if (sig.lse)
-    if (auto e = setOpt(d.lse, place.place(lse))) return std::move(e);
+    if (auto e = setOpt(d.lse, place.place(lse))) return e;
 
   // Scales, shaped as their granularity says (Args.h).
   auto scaleShape = [&](ScaleKind kind, bool isQ) -> std::vector<int64_t> {
@@ -137,68 +148,166 @@ llvm::Expected<KernelOutput> attn::check::runKernel(const GeneratedKernel &kerne
         std::tuple{sig.v.scale, &p.vScale, &d.vScale, false}})
     if (kind != ScaleKind::None)
       if (auto e = setOpt(*dst, place.place(*vec, DType::F32, scaleShape(kind, isQ))))
-        return std::move(e);
+        return e;
   if (sig.out.scale != ScaleKind::None)
     if (auto e = setOpt(d.outScale, place.place(std::vector<float>{p.outScale}, DType::F32, {1})))
-      return std::move(e);
+      return e;
   if (ragged) {
-    if (auto e = setOpt(d.cuSeqlensQ, place.place(p.cuSeqlensQ, DType::I32, {B + 1}))) return std::move(e);
+    if (auto e = setOpt(d.cuSeqlensQ, place.place(p.cuSeqlensQ, DType::I32, {B + 1}))) return e;
     if (!paged)
-      if (auto e = setOpt(d.cuSeqlensKV, place.place(p.cuSeqlensKV, DType::I32, {B + 1}))) return std::move(e);
+      if (auto e = setOpt(d.cuSeqlensKV, place.place(p.cuSeqlensKV, DType::I32, {B + 1}))) return e;
   }
   if (paged) {
-    if (auto e = setOpt(d.seqlensKV, place.place(p.seqLensKV, DType::I32, {B}))) return std::move(e);
+    if (auto e = setOpt(d.seqlensKV, place.place(p.seqLensKV, DType::I32, {B}))) return e;
     rt::TensorDesc bt;
-    if (auto e = set(bt, place.place(p.blockTable))) return std::move(e);
+    if (auto e = set(bt, place.place(p.blockTable))) return e;
     d.blockTable = bt;
   }
   for (const auto &[name, t] : p.params) {
     rt::TensorDesc pd;
-    if (auto e = set(pd, place.place(t))) return std::move(e);
+    if (auto e = set(pd, place.place(t))) return e;
     d.params[name] = pd;
   }
+  return r;
+}
 
+/// Copies out (and lse) back from the GPU after the launches on the default stream are done.
+llvm::Error fetchResults(const Signature &sig, Placement &place, Placed &r) {
+  llvm::Expected<rt::CudaDriver &> drv = rt::CudaDriver::get(0);
+  if (!drv)
+    return drv.takeError();
+  if (llvm::Error e = drv->synchronize())
+    return e;
+  if (llvm::Error e = place.fetch(r.d.out, r.out))
+    return e;
+  if (sig.lse)
+    return place.fetch(*r.d.lse, r.lse);
+  return llvm::Error::success();
+}
+
+/// The results, decoded.
+KernelOutput decoded(const Signature &sig, const ref::Problem &p, const Placed &r) {
   KernelOutput result;
+  // Decode in [rows, Hq, Dv] order (out's own row-major order); fp8 back to o's units.
+  double unscale = sig.out.scale != ScaleKind::None ? p.outScale : 1.0;
+  int64_t n = r.out.numel();
+  result.out.resize(size_t(n));
+  const std::vector<int64_t> &shape = r.out.shape();
+  std::vector<int64_t> idx(shape.size(), 0);
+  for (int64_t i = 0; i < n; ++i) {
+    result.out[size_t(i)] = r.out.get(idx) * unscale;
+    for (int64_t dim = int64_t(idx.size()) - 1; dim >= 0 && ++idx[dim] == shape[dim]; --dim)
+      idx[dim] = 0;
+  }
+  if (sig.lse)
+    for (int64_t row = 0; row < r.rows; ++row)
+      for (int64_t h = 0; h < r.Hq; ++h)
+        result.lse.push_back(r.lse.get({row, h}));
+  return result;
+}
+
+} // namespace
+
+llvm::Expected<KernelOutput> attn::check::runKernel(const GeneratedKernel &kernel,
+                                                    const ref::Problem &p, Device device,
+                                                    std::optional<int> splits) {
+  Placement place(device);
+  llvm::Expected<Placed> r = placeProblem(kernel, p, place);
+  if (!r)
+    return r.takeError();
+  r->d.splits = splits;
   if (device == Device::Host) {
     llvm::Expected<std::unique_ptr<rt::HostKernel>> k = rt::HostKernel::compile(kernel);
     if (!k)
       return k.takeError();
-    if (llvm::Error e = (*k)->launch(d))
+    if (llvm::Error e = (*k)->launch(r->d))
       return std::move(e);
   } else {
     llvm::Expected<std::shared_ptr<rt::Kernel>> k = rt::Kernel::compile(kernel);
     if (!k)
       return k.takeError();
-    if (llvm::Error e = (*k)->launch(d, nullptr))
+    if (llvm::Error e = (*k)->launch(r->d, nullptr))
       return std::move(e);
-    llvm::Expected<rt::CudaDriver &> drv = rt::CudaDriver::get(0);
-    if (!drv)
-      return drv.takeError();
-    if (llvm::Error e = drv->synchronize())
+    if (llvm::Error e = fetchResults(kernel.signature, place, *r))
       return std::move(e);
-    if (llvm::Error e = place.fetch(d.out, out))
-      return std::move(e);
-    if (sig.lse)
-      if (llvm::Error e = place.fetch(*d.lse, lse))
-        return std::move(e);
   }
-  // Decode in [rows, Hq, Dv] order (out's own row-major order); fp8 back to o's units.
-  double unscale = sig.out.scale != ScaleKind::None ? p.outScale : 1.0;
-  int64_t n = out.numel();
-  result.out.resize(size_t(n));
-  const std::vector<int64_t> &shape = out.shape();
-  std::vector<int64_t> idx(shape.size(), 0);
-  for (int64_t i = 0; i < n; ++i) {
-    result.out[size_t(i)] = out.get(idx) * unscale;
-    for (int64_t dim = int64_t(idx.size()) - 1; dim >= 0 && ++idx[dim] == shape[dim]; --dim)
-      idx[dim] = 0;
-  }
+  return decoded(kernel.signature, p, *r);
+}
+
+llvm::Expected<ChainedOutput> attn::check::runChained(const GeneratedKernel &kernel,
+                                                      const ref::Problem &p, int64_t lendBytes,
+                                                      int64_t lendOffset) {
+  const Signature &sig = kernel.signature;
+  Placement place(Device::Cuda);
+  llvm::Expected<Placed> first = placeProblem(kernel, p, place);
+  if (!first)
+    return first.takeError();
+  if (sig.q.dtype != sig.out.dtype || first->out.shape() != p.q.shape())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "a chained launch takes the first launch's out as its q: "
+                                   "their dtypes and shapes must agree");
+  Placed second = *first;
+  // Fresh host tensors: a copied ref::Tensor shares its storage, and fetching the second
+  // launch's results would overwrite the first's (the q the caller checks against).
+  second.out = ref::Tensor(first->out.dtype(), first->out.shape());
+  second.lse = ref::Tensor(first->lse.dtype(), first->lse.shape());
+  llvm::Expected<rt::TensorDesc> out = place.place(second.out), lse = place.place(second.lse);
+  if (!out)
+    return out.takeError();
+  if (!lse)
+    return lse.takeError();
+  second.d.q = first->d.out;
+  second.d.out = *out;
   if (sig.lse)
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t h = 0; h < Hq; ++h)
-        result.lse.push_back(lse.get({r, h}));
+    second.d.lse = *lse;
+  second.d.overlapPrevious = true;
+  // Nothing read back before the second launch (which would wait for the first): the longest
+  // sequences given instead.
+  llvm::Expected<dev::Args> args = rt::toArgs(kernel, first->d);
+  if (!args)
+    return args.takeError();
+  second.d.checkDeviceMetadata = false;
+  second.d.maxSeqlenQ = args->seqlen_q;
+  second.d.maxSeqlenKV = args->seqlen_kv;
+  llvm::Expected<std::shared_ptr<rt::Kernel>> k = rt::Kernel::compile(kernel);
+  if (!k)
+    return k.takeError();
+  ChainedOutput result;
+  llvm::Expected<int64_t> need = (*k)->workspaceBytes(second.d, nullptr);
+  if (!need)
+    return need.takeError();
+  result.workspaceBytes = *need;
+  int64_t lend = lendBytes >= 0 ? lendBytes : *need;
+  if (lend > 0) {
+    llvm::Expected<void *> w = place.scratch(size_t(lend + lendOffset));
+    if (!w)
+      return w.takeError();
+    second.d.workspace = rt::Workspace{static_cast<char *>(*w) + lendOffset, lend};
+  }
+  // The first launch's partials lent too: nothing (its workspace's free) comes between its
+  // merge and the second launch, which would order the two whether the second waits or not.
+  llvm::Expected<int64_t> firstNeed = (*k)->workspaceBytes(first->d, nullptr);
+  if (!firstNeed)
+    return firstNeed.takeError();
+  if (*firstNeed > 0) {
+    llvm::Expected<void *> w = place.scratch(size_t(*firstNeed));
+    if (!w)
+      return w.takeError();
+    first->d.workspace = rt::Workspace{*w, *firstNeed};
+  }
+  if (llvm::Error e = (*k)->launch(first->d, nullptr))
+    return std::move(e);
+  if (llvm::Error e = (*k)->launch(second.d, nullptr))
+    return std::move(e);
+  if (llvm::Error e = fetchResults(sig, place, *first))
+    return std::move(e);
+  if (llvm::Error e = fetchResults(sig, place, second))
+    return std::move(e);
+  result.output = decoded(sig, p, second);
+  result.q = first->out;
   return result;
 }
+
 
 double attn::check::requiredSqnrDb(DType out) {
   switch (out) {

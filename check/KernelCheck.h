@@ -32,6 +32,21 @@ struct KernelOutput {
 llvm::Expected<KernelOutput> runKernel(const GeneratedKernel &kernel, const ref::Problem &problem,
                                        Device device, std::optional<int> splits = std::nullopt);
 
+/// Two launches of `kernel` back to back on the default stream of GPU 0: the first on
+/// `problem`, the second with the first's out as its q (q and out must agree in dtype and shape,
+/// as a decode step's do) and launched to overlap the first (LaunchDesc::overlapPrevious), its
+/// split partials in a lent workspace of `lendBytes` bytes (-1: the bytes workspaceBytes gives;
+/// 0: none) `lendOffset` bytes into a buffer of ones, and its metadata not read back (which
+/// would wait for the first). The first's partials are lent too, so no free comes between the
+/// two. So the second sees the first's out only if it waits for it.
+struct ChainedOutput {
+  KernelOutput output;  ///< the second launch's
+  ref::Tensor q;        ///< what it took as q: the first's out
+  int64_t workspaceBytes = 0; ///< what the second launch needed
+};
+llvm::Expected<ChainedOutput> runChained(const GeneratedKernel &kernel, const ref::Problem &problem,
+                                         int64_t lendBytes = -1, int64_t lendOffset = 0);
+
 /// The least SQNR a kernel must reach against the exact reference, by output dtype. The output
 /// rounding alone gives about 20 log10(2^(m+1) sqrt 3) dB for m mantissa bits (bf16: 53, e4m3:
 /// 29, e5m2: 23); P rounded to the MMA type (bf16) adds noise of the same order, averaged over

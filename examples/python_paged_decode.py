@@ -9,6 +9,9 @@ A server launches this every step, so it gives the longest sequences (max_seqlen
 turns the metadata check off once its block tables are known good: the check copies them back
 and waits for the stream. The launch splits each sequence's keys across CTAs when the batch
 alone would leave the GPU idle (num_splits=0, the default), and runs the kernel's decode build.
+The server keeps the split's partials in a workspace of its own, and lets each step's launch
+start while the kernel before it ends (overlap_previous: that kernel may write q and the
+caches, not the metadata).
 """
 import os
 
@@ -38,8 +41,12 @@ def main():
     q = torch.randn(B, Hq, D, device="cuda", dtype=torch.bfloat16)  # one new token per sequence
     cu_q = torch.arange(B + 1, dtype=torch.int32, device="cuda")
 
-    out, lse = kernel(q, k_cache, v_cache, cu_seqlens_q=cu_q, seqlens_kv=lens, block_table=table,
-                      max_seqlen_q=1, max_seqlen_kv=int(lens.max()), check_metadata=False)
+    step = dict(cu_seqlens_q=cu_q, seqlens_kv=lens, block_table=table, max_seqlen_q=1,
+                max_seqlen_kv=int(lens.max()), check_metadata=False)
+    workspace = torch.empty(kernel.workspace_bytes(q, k_cache, v_cache, **step), dtype=torch.uint8,
+                            device="cuda")
+    q.mul_(1.0)  # stands for the kernel before the step, which writes q
+    out, lse = kernel(q, k_cache, v_cache, workspace=workspace, overlap_previous=True, **step)
 
     worst = 0.0
     for b in range(B):

@@ -112,6 +112,19 @@ int compileText(const char *spec_text, const char *what, const char *arch, const
                      what, arch, out, config);
 }
 
+/// The kernel's GPU build, compiled on first use.
+llvm::Expected<std::shared_ptr<Kernel>> gpuBuild(attn_kernel &kernel) {
+  std::lock_guard<std::mutex> lock(kernel.mutex);
+  if (!kernel.gpu) {
+    llvm::Expected<std::shared_ptr<Kernel>> built =
+        Kernel::compile(kernel.generated, kernel.gpuOptions);
+    if (!built)
+      return built.takeError();
+    kernel.gpu = std::move(*built);
+  }
+  return kernel.gpu;
+}
+
 } // namespace
 
 attn_kernel *attn::rt::wrapKernel(GeneratedKernel kernel, HostOptions host, GpuOptions gpu) {
@@ -173,6 +186,9 @@ llvm::Expected<LaunchDesc> attn::rt::toLaunchDesc(const struct attn_launch &l) {
                               l.num_splits, dev::kMaxSplits));
   if (l.num_splits > 0)
     d.splits = l.num_splits;
+  if (l.workspace || l.workspace_bytes)
+    d.workspace = Workspace{l.workspace, l.workspace_bytes};
+  d.overlapPrevious = l.overlap_previous != 0;
   return d;
 }
 
@@ -221,19 +237,34 @@ ATTN_API int attn_launch(attn_kernel *kernel, const struct attn_launch *launch,
       }
       return host->launch(*desc);
     }
-    std::shared_ptr<Kernel> gpu;
-    {
-      std::lock_guard<std::mutex> lock(kernel->mutex);
-      if (!kernel->gpu) {
-        llvm::Expected<std::shared_ptr<Kernel>> built =
-            Kernel::compile(kernel->generated, kernel->gpuOptions);
-        if (!built)
-          return built.takeError();
-        kernel->gpu = std::move(*built);
-      }
-      gpu = kernel->gpu;
+    llvm::Expected<std::shared_ptr<Kernel>> gpu = gpuBuild(*kernel);
+    if (!gpu)
+      return gpu.takeError();
+    return (*gpu)->launch(*desc, static_cast<CUstream>(cuda_stream));
+  });
+}
+
+ATTN_API int attn_workspace_size(attn_kernel *kernel, const struct attn_launch *launch,
+                                 void *cuda_stream, int64_t *bytes) {
+  return guarded("attn_workspace_size", [&]() -> llvm::Error {
+    if (!kernel || !launch || !bytes)
+      return fail(llvm::Twine("attn_workspace_size: ") +
+                  (!kernel ? "kernel" : !launch ? "launch" : "bytes") + " is NULL");
+    llvm::Expected<LaunchDesc> desc = toLaunchDesc(*launch);
+    if (!desc)
+      return desc.takeError();
+    if (desc->q.device == kHostDevice) { // the host build keeps its partials itself
+      *bytes = 0;
+      return llvm::Error::success();
     }
-    return gpu->launch(*desc, static_cast<CUstream>(cuda_stream));
+    llvm::Expected<std::shared_ptr<Kernel>> gpu = gpuBuild(*kernel);
+    if (!gpu)
+      return gpu.takeError();
+    llvm::Expected<int64_t> n = (*gpu)->workspaceBytes(*desc, static_cast<CUstream>(cuda_stream));
+    if (!n)
+      return n.takeError();
+    *bytes = *n;
+    return llvm::Error::success();
   });
 }
 

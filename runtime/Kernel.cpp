@@ -190,7 +190,7 @@ llvm::Error Kernel::launch(const dev::Args &args, LaunchGrid grid, int device, C
                       /*overlap=*/true);
 }
 
-llvm::Error Kernel::launch(const LaunchDesc &desc, CUstream stream) const {
+llvm::Expected<Kernel::Plan> Kernel::plan(const LaunchDesc &desc, CUstream stream) const {
   if (desc.q.device == kHostDevice)
     return fail(llvm::formatv("q: in host memory, but this is the GPU build of '{0}'; pass CUDA "
                               "tensors or launch the host build",
@@ -198,44 +198,73 @@ llvm::Error Kernel::launch(const LaunchDesc &desc, CUstream stream) const {
   llvm::Expected<dev::Args> args = toArgs(kernel, desc, stream);
   if (!args)
     return args.takeError();
+  Plan p{this, *args, std::nullopt, desc.q.device, {}};
   std::optional<MixedLaunch> mixed = mixedLaunch(kernel, *args);
   if (mixed || &shapeFor(kernel, *args) == kernel.decode.get()) {
     llvm::Expected<const Kernel &> d = decodeKernel();
     if (!d)
       return d.takeError();
-    if (mixed)
-      return d->launchValidated(mixed->shorts, desc.q.device, stream, Part{*this, mixed->longs});
-    return d->launchValidated(*args, desc.q.device, stream);
+    p.on = &*d;
+    if (mixed) {
+      p.args = mixed->shorts;
+      p.args.overlap = 0; // it overlaps the long part, with which it shares no data
+      p.longs = mixed->longs;
+    }
   }
-  return launchValidated(*args, desc.q.device, stream);
-}
-
-llvm::Error Kernel::launchValidated(dev::Args args, int device, CUstream stream,
-                                    std::optional<Part> before) const {
-  llvm::Expected<CudaDriver &> cuda = CudaDriver::get(device);
+  llvm::Expected<CudaDriver &> cuda = CudaDriver::get(p.device);
   if (!cuda)
     return cuda.takeError();
-  llvm::Expected<Loaded> f = functionsOn(device);
+  llvm::Expected<Loaded> f = p.on->functionsOn(p.device);
   if (!f)
     return f.takeError();
-  chooseSplits(kernel, args, cuda->multiprocessors() * f->blocksPerSM);
-  SplitWorkspace w = splitWorkspace(kernel, args);
-  std::optional<CUdeviceptr> base;
-  if (w.bytes() > 0) {
-    llvm::Expected<CUdeviceptr> p = cuda->allocAsync(size_t(w.bytes()), stream);
-    if (!p)
+  chooseSplits(p.on->kernel, p.args, cuda->multiprocessors() * f->blocksPerSM);
+  p.workspace = splitWorkspace(p.on->kernel, p.args);
+  return p;
+}
+
+llvm::Expected<int64_t> Kernel::workspaceBytes(const LaunchDesc &desc, CUstream stream) const {
+  llvm::Expected<Plan> p = plan(desc, stream);
+  if (!p)
+    return p.takeError();
+  return p->workspace.bytes();
+}
+
+llvm::Error Kernel::launch(const LaunchDesc &desc, CUstream stream) const {
+  llvm::Expected<Plan> p = plan(desc, stream);
+  if (!p)
+    return p.takeError();
+  return launchPlanned(std::move(*p), desc.workspace, stream);
+}
+
+llvm::Error Kernel::launchPlanned(Plan p, const std::optional<Workspace> &lent, CUstream stream) const {
+  llvm::Expected<CudaDriver &> cuda = CudaDriver::get(p.device);
+  if (!cuda)
+    return cuda.takeError();
+  const Kernel &on = *p.on;
+  int64_t bytes = p.workspace.bytes();
+  std::optional<CUdeviceptr> owned;
+  if (bytes > 0 && lent) {
+    if (lent->bytes < bytes)
+      return fail(llvm::formatv("workspace: {0} bytes, but this launch of '{1}' (split {2} ways) "
+                                "needs {3}",
+                                lent->bytes, on.kernel.name, p.args.splits, bytes));
+    p.workspace.assign(p.args, lent->data);
+  } else if (bytes > 0) {
+    llvm::Expected<CUdeviceptr> a = cuda->allocAsync(size_t(bytes), stream);
+    if (!a)
       return fail(llvm::formatv("kernel '{0}': the {1} bytes of a launch split {2} ways: {3}",
-                                kernel.name, w.bytes(), args.splits,
-                                llvm::toString(p.takeError())));
-    base = *p;
-    w.assign(args, reinterpret_cast<void *>(*base));
+                                on.kernel.name, bytes, p.args.splits,
+                                llvm::toString(a.takeError())));
+    owned = *a;
+    p.workspace.assign(p.args, reinterpret_cast<void *>(*owned));
   }
   llvm::Error e = llvm::Error::success();
-  if (before)
-    e = before->on.launch(before->args, gridOf(before->on.kernel, before->args), device, stream);
+  if (p.longs)
+    e = launch(*p.longs, gridOf(kernel, *p.longs), p.device, stream, p.longs->overlap != 0);
   if (!e)
-    e = launch(args, gridOf(kernel, args), device, stream, /*overlap=*/before.has_value());
-  if (base)
-    e = llvm::joinErrors(std::move(e), cuda->freeAsync(*base, stream));
+    e = on.launch(p.args, gridOf(on.kernel, p.args), p.device, stream,
+                  /*overlap=*/p.longs.has_value() || p.args.overlap != 0);
+  if (owned)
+    e = llvm::joinErrors(std::move(e), cuda->freeAsync(*owned, stream));
   return e;
 }

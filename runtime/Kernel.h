@@ -54,8 +54,12 @@ public:
   /// Validates `desc` (tensors on one CUDA device; metadata read back on `stream` unless
   /// desc.checkDeviceMetadata is off) and launches on `stream` over the launch grid, with the
   /// decode build where shapeFor picks it, or in two parts where mixedLaunch splits it. A split
-  /// launch takes its partials from the stream-ordered allocator and merges them.
+  /// launch keeps its partials in desc.workspace, else in memory from the stream-ordered
+  /// allocator, and merges them.
   llvm::Error launch(const LaunchDesc &desc, CUstream stream) const;
+  /// The bytes of partials launch(desc, stream) would keep (desc.workspace's least size); 0 for
+  /// a launch that does not split. Validates as launch does, without launching.
+  llvm::Expected<int64_t> workspaceBytes(const LaunchDesc &desc, CUstream stream) const;
   /// Launches with Args already made, on CUDA device `device`; then, when args.splits > 1,
   /// the merge of args' partials. `overlap`: the kernel may start while the one queued before
   /// it on the stream finishes (programmatic stream serialization; see allow_next_launch).
@@ -73,15 +77,19 @@ private:
   };
   /// The kernel's functions on `device`, loaded and configured on first use.
   llvm::Expected<Loaded> functionsOn(int device) const;
-  /// Splits (when chosen) and launches validated Args on `device`. `before` (a mixed batch's
-  /// long part, on its build): launched first, right before this launch, which overlaps its
-  /// last wave (so the workspace is allocated before both).
-  struct Part {
-    const Kernel &on;
-    const dev::Args &args;
+  /// What launch(desc) runs: validated Args, their split count chosen, on `on` (this kernel or
+  /// its decode build); `longs`, a mixed batch's long part on this kernel, launched first,
+  /// right before `on`, which overlaps its last wave (so the workspace is allocated before
+  /// both).
+  struct Plan {
+    const Kernel *on;
+    dev::Args args;
+    std::optional<dev::Args> longs;
+    int device;
+    SplitWorkspace workspace;
   };
-  llvm::Error launchValidated(dev::Args args, int device, CUstream stream,
-                              std::optional<Part> before = std::nullopt) const;
+  llvm::Expected<Plan> plan(const LaunchDesc &desc, CUstream stream) const;
+  llvm::Error launchPlanned(Plan p, const std::optional<Workspace> &lent, CUstream stream) const;
 
   GeneratedKernel kernel;
   std::string target;

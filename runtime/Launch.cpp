@@ -86,6 +86,7 @@ struct Checker {
   llvm::Error checkRows(llvm::StringRef name, const TensorDesc &t, const TensorSig &ts,
                         llvm::ArrayRef<const char *> dims, bool output);
   llvm::Error checkDevices();
+  llvm::Error checkWorkspace(int device);
   llvm::Error checkSizes();
   llvm::Error checkMetadata();
   llvm::Error checkScales();
@@ -230,7 +231,7 @@ llvm::Error Checker::checkDevices() {
                                 "on the device the kernel runs on",
                                 name, deviceName(t->device), deviceName(device)));
   if (device == kHostDevice)
-    return llvm::Error::success();
+    return checkWorkspace(device);
   llvm::Expected<CudaDriver &> driver = CudaDriver::get(device);
   if (!driver)
     return fail("q: on " + deviceName(device) + ", which cannot be used: " +
@@ -248,6 +249,28 @@ llvm::Error Checker::checkDevices() {
                                 name, deviceName(device), pointerString(t->data),
                                 deviceName(*owner)));
   }
+  return checkWorkspace(device);
+}
+
+llvm::Error Checker::checkWorkspace(int device) {
+  if (!d.workspace)
+    return llvm::Error::success();
+  const Workspace &w = *d.workspace;
+  if (!w.data || w.bytes <= 0)
+    return fail(llvm::formatv("workspace: {0} bytes at {1}; give device memory of at least the "
+                              "bytes the launch needs (attn_workspace_size), or none",
+                              w.bytes, pointerString(w.data)));
+  if (reinterpret_cast<uintptr_t>(w.data) % 16)
+    return fail(llvm::formatv("workspace: {0} is not 16-byte aligned", pointerString(w.data)));
+  if (device == kHostDevice) // checked as a CUDA launch's would be; the host build keeps its own
+    return llvm::Error::success();
+  llvm::Expected<int> owner = cuda->pointerDevice(w.data);
+  if (!owner)
+    return fail(llvm::formatv("workspace: {0} is not CUDA device memory ({1})",
+                              pointerString(w.data), llvm::toString(owner.takeError())));
+  if (*owner != device)
+    return fail(llvm::formatv("workspace: {0} is memory of {1}, but the launch is on {2}",
+                              pointerString(w.data), deviceName(*owner), deviceName(device)));
   return llvm::Error::success();
 }
 
@@ -742,6 +765,7 @@ llvm::Expected<dev::Args> Checker::run() {
   a.seqlen_q = int(maxQ);
   a.seqlen_kv = int(maxKV);
   a.splits = d.splits.value_or(0);
+  a.overlap = d.overlapPrevious && d.q.device != kHostDevice;
   for (size_t i = 0; i < sig.params.size(); ++i) {
     const TensorDesc &t = d.params.at(sig.params[i].name);
     a.params[i].data = t.data;

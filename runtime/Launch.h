@@ -50,6 +50,12 @@ struct TensorDesc {
   int64_t numel() const;
 };
 
+/// Device memory the caller lends a launch (LaunchDesc::workspace).
+struct Workspace {
+  void *data = nullptr;
+  int64_t bytes = 0;
+};
+
 /// Everything one launch passes, as the caller has it. Optional tensors are absent when the
 /// spec does not use them; validate() says when one is missing or superfluous.
 struct LaunchDesc {
@@ -71,6 +77,15 @@ struct LaunchDesc {
   /// Split KV: the parts each query tile's keys are cut into, one CTA each, merged after
   /// (Args.h), 1 to dev::kMaxSplits; 1 does not split. Absent: chooseSplits decides.
   std::optional<int> splits;
+  /// CUDA launches: the memory of a split launch's partials (Kernel::workspaceBytes), instead
+  /// of a stream-ordered allocation each launch; 16-byte aligned, on the launch's device, and
+  /// not used by other work until the launch is done. A launch that does not split, and the
+  /// host build (which checks it all the same), do not use it.
+  std::optional<Workspace> workspace;
+  /// CUDA launches: the kernel may start while the kernel queued before it on the stream still
+  /// runs (programmatic dependent launch; Args::overlap). The caller promises that kernel
+  /// writes none of the metadata and params, which are read before waiting for it.
+  bool overlapPrevious = false;
 };
 
 /// Checks `desc` against the kernel's signature and configuration: dtypes, ranks, head dims,

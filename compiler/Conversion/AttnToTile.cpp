@@ -192,8 +192,10 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
     if (widenEarly[operand == "v"])
       tile::WidenOp::create(b, loc, b.getStringAttr(operand), n0, active);
   };
+  // Nothing but the metadata is read before the previous kernel is done (an overlapping launch).
   // Q's copies first, then the first K/V tiles', so that q's conversion (fp8 widening, or bf16
   // rows entering f16 tiles with their power-of-two factors) runs while K and V land.
+  tile::AwaitPreviousOp::create(b, loc, lo, hi);
   tile::StartQOp::create(b, loc);
   int64_t ahead = std::max<int64_t>(1, stages - 1); // tiles loading before the loop
   Value firstActive;

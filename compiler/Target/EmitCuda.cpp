@@ -290,6 +290,10 @@ mlir::LogicalResult Emitter::emitOp(mlir::Operation &op) {
            << (l.getKSign() ? ", true" : "") << ">(cta, sm" << factor << ");\n";
     return mlir::success();
   }
+  if (auto w = llvm::dyn_cast<AwaitPreviousOp>(op)) {
+    line() << "await_previous(cta, sm, " << n(w.getLo()) << ", " << n(w.getHi()) << ");\n";
+    return mlir::success();
+  }
   if (llvm::isa<StartQOp>(op)) {
     line() << "start_q(cta, sm);\n";
     return mlir::success();

@@ -42,8 +42,10 @@ _Param = struct.Struct("@P" + _TENSOR_FIELDS)  # name, tensor
 _OPTIONAL = ("lse", "q_scale", "k_scale", "v_scale", "out_scale", "cu_seqlens_q",
              "cu_seqlens_kv", "seqlens_kv", "block_table")
 # q, k, v, out; the optional tensors' pointers; params, num_params; max_seqlen_q/kv;
-# skip_metadata_check, num_splits.
-_Launch = struct.Struct("@" + _TENSOR_FIELDS * 4 + "%dP" % len(_OPTIONAL) + "Pi" + "qq" + "ii")
+# skip_metadata_check, num_splits; workspace, workspace_bytes; overlap_previous (then the
+# struct's tail padding, so that the tensors packed after it are aligned).
+_Launch = struct.Struct("@" + _TENSOR_FIELDS * 4 + "%dP" % len(_OPTIONAL) + "Pi" + "qq" + "ii" +
+                        "Pqi0q")
 
 
 class _Info(ctypes.Structure):
@@ -92,6 +94,8 @@ def _library():
                 ("attn_compile_config", [ctypes.c_char_p, ctypes.c_char_p,
                                          ctypes.POINTER(kernel_p)], ctypes.c_int),
                 ("attn_launch", [kernel_p, ctypes.c_void_p, ctypes.c_void_p], ctypes.c_int),
+                ("attn_workspace_size", [kernel_p, ctypes.c_void_p, ctypes.c_void_p,
+                                         ctypes.POINTER(ctypes.c_int64)], ctypes.c_int),
                 ("attn_kernel_source", [kernel_p], ctypes.c_char_p),
                 ("attn_kernel_name", [kernel_p], ctypes.c_char_p),
                 ("attn_kernel_get_info", [kernel_p, ctypes.POINTER(_Info)], ctypes.c_int),
@@ -170,16 +174,38 @@ class Kernel:
     def has_lse(self):
         return bool(self.info.lse)
 
-    def __call__(self, q, k, v, out=None, *, lse=None, q_scale=None, k_scale=None, v_scale=None,
-                 out_scale=None, cu_seqlens_q=None, cu_seqlens_kv=None, seqlens_kv=None,
-                 block_table=None, max_seqlen_q=None, max_seqlen_kv=None, check_metadata=True,
-                 num_splits=0, **params):
+    def __call__(self, q, k, v, out=None, **kwargs):
         """Launches on q, k, v (layouts as in attn.h). Allocates out (and lse, when the spec
         declares it) if not given; returns out, or (out, lse). CUDA launches are asynchronous
-        on torch.cuda.current_stream(); check_metadata=False (with max_seqlen_q/kv for ragged
-        or paged batches) skips reading cu_seqlens/seqlens_kv/block_table back to check them.
-        num_splits cuts each query tile's keys into that many parts (split KV, merged after);
-        0 lets the launch choose (it splits when the grid would leave most SMs idle)."""
+        on torch.cuda.current_stream(). Keyword arguments: lse, q_scale, k_scale, v_scale,
+        out_scale, cu_seqlens_q, cu_seqlens_kv, seqlens_kv, block_table (tensors, as the spec
+        asks); check_metadata=False (with max_seqlen_q/kv for ragged or paged batches) skips
+        reading cu_seqlens/seqlens_kv/block_table back to check them. num_splits cuts each
+        query tile's keys into that many parts (split KV, merged after); 0 lets the launch
+        choose (it splits when the grid would leave most SMs idle). workspace: a CUDA tensor of
+        at least workspace_bytes(...) bytes for a split launch's partials (else each launch
+        allocates its own). overlap_previous: the launch may start while the kernel before it
+        on the stream runs, which must not write the metadata or params (attn.h's
+        attn_launch.overlap_previous). Any other keyword is a param of the spec."""
+        buf, stream, out, lse = self._pack(q, k, v, out, **kwargs)
+        _check(_library().attn_launch(self._handle, ctypes.addressof(buf), stream))
+        return (out, lse) if self.info.lse else out
+
+    def workspace_bytes(self, q, k, v, out=None, **kwargs):
+        """The bytes of `workspace` a call with these arguments needs; 0 when it does not
+        split. Validates them as the call would, launching nothing."""
+        buf, stream, _, _ = self._pack(q, k, v, out, **kwargs)
+        n = ctypes.c_int64()
+        _check(_library().attn_workspace_size(self._handle, ctypes.addressof(buf), stream,
+                                              ctypes.byref(n)))
+        return n.value
+
+    def _pack(self, q, k, v, out=None, *, lse=None, q_scale=None, k_scale=None, v_scale=None,
+              out_scale=None, cu_seqlens_q=None, cu_seqlens_kv=None, seqlens_kv=None,
+              block_table=None, max_seqlen_q=None, max_seqlen_kv=None, check_metadata=True,
+              num_splits=0, workspace=None, overlap_previous=False, **params):
+        """A call's attn_launch in one buffer, the stream it goes on, and its out and lse
+        (allocated when not given)."""
         if out is None or (self.info.lse and lse is None):
             import torch
             rows = tuple(q.shape[:-1])
@@ -209,14 +235,16 @@ class Kernel:
             buf[text:text + len(name)] = name  # NUL-terminated: the buffer starts zeroed
             _Param.pack_into(buf, at, base + text, *_tensor(t, f"param '{key}'"))
             at, text = at + _Param.size, text + len(name) + 1
+        space = (0, 0) if workspace is None else (
+            workspace.data_ptr(), workspace.numel() * workspace.element_size())
         _Launch.pack_into(buf, 0, *head, *pointers, first_param, len(params), max_seqlen_q or 0,
-                          max_seqlen_kv or 0, 0 if check_metadata else 1, num_splits)
+                          max_seqlen_kv or 0, 0 if check_metadata else 1, num_splits, *space,
+                          1 if overlap_previous else 0)
         stream = None
         if _device(q) != HOST:
             import torch
             stream = torch.cuda.current_stream(q.device).cuda_stream
-        _check(_library().attn_launch(self._handle, base, stream))
-        return (out, lse) if self.info.lse else out
+        return buf, stream, out, lse
 
 
 def compile(spec, arch=None, **config):

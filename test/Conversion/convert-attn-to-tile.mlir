@@ -31,6 +31,8 @@
 // A split launch takes a part of [lo, hi) (the whole range unsplit).
 // CHECK-NEXT:  %[[LO:.*]], %[[HI:.*]] = tile.kv_split %[[LO0]], %[[HI0]]
 // CHECK-NEXT:  %[[TRUE:.*]] = arith.constant true
+// Only the metadata is read before the previous kernel is done (a launch that overlaps it).
+// CHECK-NEXT:  tile.await_previous %[[LO]], %[[HI]]
 // CHECK-NEXT:  tile.start_q
 // Only tiles the loop consumes load: none for an empty range (a split's empty part).
 // CHECK-NEXT:  %[[HAS0:.*]] = arith.cmpi slt, %[[LO]], %[[HI]] : i32

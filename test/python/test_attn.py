@@ -203,6 +203,38 @@ class PackageTest(unittest.TestCase):
             kernel(HostTensor(shape), k, v, HostTensor((1, 2, 3, 4, 5)))
         self.assertEqual(str(caught.exception), "out: 5 dimensions; a tensor has at most 4")
 
+    def test_a_lent_workspace_is_checked_on_the_host_too(self):
+        """The host build keeps its own partials, but a workspace given to it is checked as a
+        CUDA launch's would be (so its fields' places in the launch struct are too)."""
+        kernel = attn.compile(os.path.join(SOURCE, "examples", "causal.attn"))
+        shape = (1, 4, 2, 128)
+        q, k, v, out = (HostTensor(shape) for _ in range(4))
+        memory = HostTensor((64,), "float32")
+
+        class Bytes:  # n bytes at an address, as a workspace tensor shows them
+            def __init__(self, address, n):
+                self.address, self.n = address, n
+
+            def data_ptr(self):
+                return self.address
+
+            def numel(self):
+                return self.n
+
+            def element_size(self):
+                return 1
+
+        self.assertEqual(kernel.workspace_bytes(q, k, v, out), 0)
+        self.assertIs(kernel(q, k, v, out, workspace=Bytes(memory.data_ptr(), 256),
+                             overlap_previous=True), out)
+        with self.assertRaises(attn.Error) as caught:
+            kernel(q, k, v, out, workspace=Bytes(memory.data_ptr() + 4, 128))
+        self.assertEqual(str(caught.exception),
+                         "workspace: 0x%x is not 16-byte aligned" % (memory.data_ptr() + 4))
+        with self.assertRaises(attn.Error) as caught:
+            kernel(q, k, v, out, workspace=Bytes(memory.data_ptr(), 0))
+        self.assertIn("workspace: 0 bytes at 0x", str(caught.exception))
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -76,6 +76,13 @@ TEST(CApi, NullArgumentsAreErrorsNotCrashes) {
   EXPECT_STREQ(attn_last_error(), "attn_kernel_get_info: kernel is NULL");
   EXPECT_EQ(attn_kernel_get_info(c.k, nullptr), ATTN_ERROR);
   EXPECT_STREQ(attn_last_error(), "attn_kernel_get_info: info is NULL");
+  int64_t bytes = -1;
+  EXPECT_EQ(attn_workspace_size(nullptr, &h.l, nullptr, &bytes), ATTN_ERROR);
+  EXPECT_STREQ(attn_last_error(), "attn_workspace_size: kernel is NULL");
+  EXPECT_EQ(attn_workspace_size(c.k, nullptr, nullptr, &bytes), ATTN_ERROR);
+  EXPECT_STREQ(attn_last_error(), "attn_workspace_size: launch is NULL");
+  EXPECT_EQ(attn_workspace_size(c.k, &h.l, nullptr, nullptr), ATTN_ERROR);
+  EXPECT_STREQ(attn_last_error(), "attn_workspace_size: bytes is NULL");
   attn_kernel_free(nullptr);
 
   attn_kernel *k = reinterpret_cast<attn_kernel *>(0x1);
@@ -140,6 +147,10 @@ TEST(CApi, HostLaunchRunsTheHostBuild) {
   HostLaunch h;
   ASSERT_EQ(attn_launch(c.k, &h.l, nullptr), ATTN_OK) << attn_last_error();
   EXPECT_TRUE(std::equal(h.q, h.q + 64, h.out));
+  // The host build keeps its own partials: no workspace to lend it.
+  int64_t bytes = -1;
+  ASSERT_EQ(attn_workspace_size(c.k, &h.l, nullptr, &bytes), ATTN_OK) << attn_last_error();
+  EXPECT_EQ(bytes, 0);
   // Validation errors come back as text, and nothing runs.
   HostLaunch bad;
   bad.l.v.dtype = ATTN_F16;

@@ -6,12 +6,15 @@
 // warp-split decode build of fp8 K/V): each against the float64 reference. A
 // paged cache (pages of 1, 16, 32 and 64) against the same keys stored contiguously, and a
 // ragged batch against each of its sequences launched alone: the same bits; a mixed batch of
-// prefill and decode sequences launched in two parts against the reference. Split KV has its
+// prefill and decode sequences launched in two parts against the reference. A decode step
+// launched to overlap the launch before it, taking that launch's out as its q, against the
+// reference on that q; a lent workspace too small or misaligned is an error. Split KV has its
 // own tests (GeneratedKernelsTest). Host builds in CI; the GPU twins (suite GPU) on the device.
 //
 //===----------------------------------------------------------------------===//
 #include "CompiledSpec.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 using namespace attn;
@@ -248,6 +251,22 @@ void expectMixedBatchMatchesReference(check::Device device) {
   }
 }
 
+/// A decode step (one query per sequence over `keys` paged keys at most, half that at least:
+/// split) launched to overlap the launch before it, its partials in a lent workspace. The
+/// first launch's q is 16 times larger, so that its softmax picks out a few keys and its out
+/// (the second's q) has values of V's size, not their average over the keys (a near-uniform
+/// softmax would leave the second launch only the bf16 rounding of P to tell apart).
+struct Chained {
+  Compiled c;
+  ref::RandomProblem rp;
+  Chained(const std::string &text, int64_t keys)
+      : c(Compiled::Text{text.c_str()}),
+        rp(ref::makeRandomProblem(c.spec->signature, {4, 16, 4, 1, keys}, 53)) {
+    ref::Tensor &q = rp.problem.q;
+    forEachIndex(q, [&](const std::vector<int64_t> &i) { q.set(i, 16 * q.get(i)); });
+  }
+};
+
 } // namespace
 
 ATTN_HOST_AND_GPU_TEST(Serving, VllmFp8ScalesMatchTheReference, expectVllmScales)
@@ -256,3 +275,46 @@ ATTN_HOST_AND_GPU_TEST(Serving, PagedCacheGivesTheContiguousAnswer, expectPagedI
 ATTN_HOST_AND_GPU_TEST(Serving, RaggedBatchGivesEachSequencesAnswer, expectRaggedIsPerSequence)
 ATTN_HOST_AND_GPU_TEST(Serving, MixedBatchMatchesTheReference, expectMixedBatchMatchesReference)
 ATTN_HOST_AND_GPU_TEST(Serving, AnyKScaleGivesItsMeaning, expectAnyKScaleGivesItsMeaning)
+
+// The decode step takes as q the out that the launch before it writes, so it matches the
+// reference on that q only if it waited for that launch (and its merge); its lent workspace
+// starts as NaNs.
+TEST(GPU, AnOverlappingLaunchSeesWhatTheLaunchBeforeItWrote) {
+  ATTN_SKIP_WITHOUT_GPU();
+  for (bool fp8 : {false, true}) {
+    SCOPED_TRACE(fp8 ? "fp8 K/V" : "bf16 K/V");
+    // Long enough (8-16k keys, 4 KV heads) that the second launch, not waiting, would read
+    // its q before the first launch's merge writes it (shown with the wait removed).
+    Chained t(raggedSpec(16, fp8), 16384);
+    ASSERT_TRUE(t.c.kernel);
+    llvm::Expected<check::ChainedOutput> got = check::runChained(*t.c.kernel, t.rp.problem);
+    ASSERT_TRUE(bool(got)) << llvm::toString(got.takeError());
+    EXPECT_GT(got->workspaceBytes, 0) << "the decode step splits";
+    ref::Problem p = t.rp.problem;
+    p.q = got->q;
+    llvm::Expected<ref::Result> want = ref::evaluate(*t.c.spec, p);
+    ASSERT_TRUE(bool(want)) << llvm::toString(want.takeError());
+    check::Verdict v = check::judge(got->output, *want, t.c.spec->signature);
+    EXPECT_TRUE(v.pass) << "SQNR " << v.out.sqnrDb << " dB (needs " << v.requiredDb << "), lse "
+                        << v.lseMaxAbsErr << ", finite " << v.finite;
+  }
+}
+
+TEST(GPU, ALentWorkspaceIsChecked) {
+  ATTN_SKIP_WITHOUT_GPU();
+  Chained t(raggedSpec(16), 3000);
+  ASSERT_TRUE(t.c.kernel);
+  llvm::Expected<check::ChainedOutput> ok = check::runChained(*t.c.kernel, t.rp.problem);
+  ASSERT_TRUE(bool(ok)) << llvm::toString(ok.takeError());
+  int64_t need = ok->workspaceBytes;
+  llvm::Expected<check::ChainedOutput> small = check::runChained(*t.c.kernel, t.rp.problem, need - 4);
+  ASSERT_FALSE(bool(small));
+  EXPECT_THAT(llvm::toString(small.takeError()),
+              ::testing::MatchesRegex("workspace: " + std::to_string(need - 4) +
+                                      " bytes, but this launch of 'attn_r_decode' \\(split [0-9]+ "
+                                      "ways\\) needs " + std::to_string(need)));
+  llvm::Expected<check::ChainedOutput> skewed = check::runChained(*t.c.kernel, t.rp.problem, need, 8);
+  ASSERT_FALSE(bool(skewed));
+  EXPECT_THAT(llvm::toString(skewed.takeError()),
+              ::testing::MatchesRegex("workspace: 0x[0-9a-f]+ is not 16-byte aligned"));
+}

@@ -70,6 +70,21 @@ def Tile_RowsLiveOp : Tile_Op<"rows_live", [Pure]> {
   let assemblyFormat = "attr-dict";
 }
 
+def Tile_AwaitPreviousOp : Tile_Op<"await_previous"> {
+  let summary = "waits for the kernel before this launch on the stream, where the launch overlaps it";
+  let description = [{
+    `tile.await_previous %lo, %hi`: a launch may start while the kernel queued before it on
+    the stream still runs (programmatic dependent launch, when the caller asks for it and
+    promises that kernel writes none of the launch's metadata and params). Such a launch has
+    read only those so far; here it brings the query tile and the first keys of [lo, hi) of
+    k and v into L2 (coherent with that kernel's writes), then waits for that kernel to
+    finish, then lets the launch queued after it start. Every read of q, k, v and their scales
+    and every store comes after it. Nothing happens in a launch that does not overlap.
+  }];
+  let arguments = (ins I32:$lo, I32:$hi);
+  let assemblyFormat = "$lo `,` $hi attr-dict";
+}
+
 def Tile_StartQOp : Tile_Op<"start_q"> {
   let summary = "starts loading the query tile (one group of copies; rows past the sequence are zeros)";
   let assemblyFormat = "attr-dict";

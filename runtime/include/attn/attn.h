@@ -91,6 +91,18 @@ struct attn_launch {
   /** Split KV: the parts each query tile's keys are cut into, one CTA each, merged after
    *  (1 to 64; 1: no split); 0: chosen from the grid and the SM count (decode splits). */
   int32_t num_splits;
+  /** CUDA launches that split: device memory for the partials, at least attn_workspace_size
+   *  bytes, 16-byte aligned, that no other work uses until the launch is done; NULL: each such
+   *  launch allocates and frees its own on the stream (an allocation in a CUDA graph keeps
+   *  overlap_previous from overlapping). Ignored by launches that do not split. */
+  void *workspace;
+  int64_t workspace_bytes;
+  /** Nonzero, CUDA launches: the kernel may start while the kernel queued before it on the
+   *  stream still runs (programmatic dependent launch), reading the metadata (cu_seqlens,
+   *  seqlens_kv, block_table) and params and prefetching into L2 before it waits for that
+   *  kernel. The caller promises that kernel writes none of those; what it writes to q, k, v
+   *  and the scales is seen. */
+  int32_t overlap_previous;
 };
 
 /** What a compiled kernel takes (for callers that allocate its outputs). */
@@ -122,6 +134,10 @@ ATTN_API int attn_compile_file(const char *path, const char *arch, attn_kernel *
  *  tensors, on the host (synchronously) for host tensors. */
 ATTN_API int attn_launch(attn_kernel *kernel, const struct attn_launch *launch,
                          void *cuda_stream);
+/** Into *bytes: the workspace that attn_launch(kernel, launch, cuda_stream) would need, 0
+ *  when it does not split (validating the launch as attn_launch does, launching nothing). */
+ATTN_API int attn_workspace_size(attn_kernel *kernel, const struct attn_launch *launch,
+                                 void *cuda_stream, int64_t *bytes);
 /** The generated CUDA C++ (also the host build's source); NULL for a NULL kernel. Valid until
  *  attn_kernel_free. */
 ATTN_API const char *attn_kernel_source(const attn_kernel *kernel);

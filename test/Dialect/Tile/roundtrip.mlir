@@ -7,7 +7,8 @@
 // CHECK-SAME:  signature {k = #attn.tensor<bf16, 64>, lse, out = #attn.tensor<f8E4M3FN, 64, per_tensor>, params = [#attn.param<"slopes", f32, [H]>, #attn.param<"doc", i32, [S]>], q = #attn.tensor<bf16, 64>, v = #attn.tensor<f8E4M3FN, 64, per_token_head>}
 // CHECK-NEXT:  %[[B:.*]], %[[QF:.*]], %[[QL:.*]], %[[KVLEN:.*]] = tile.cta_info
 // CHECK:       %[[C0:.*]], %[[HI:.*]] = tile.kv_split %{{.*}}, %[[KVLEN]]
-// CHECK:       tile.start_q
+// CHECK:       tile.await_previous %[[C0]], %[[HI]]
+// CHECK-NEXT:  tile.start_q
 // CHECK-NEXT:  tile.load_async "k"[%[[C0]]] if %[[TRUE:.*]]
 // CHECK-NEXT:  tile.load_async "v"[%[[C0]]] if %[[TRUE]]
 // CHECK-NEXT:  %[[Q:.*]] = tile.load_q pending 2 : memref<64x64xbf16, 3>
@@ -69,6 +70,7 @@ tile.kernel @every_op config {arch = "sm_90a", block_m = 64 : i64, block_n = 32 
   %c1 = arith.constant 1 : i32
   %c32 = arith.constant 32 : i32
   %true = arith.constant true
+  tile.await_previous %lo, %hi
   tile.start_q
   tile.load_async "k"[%lo] if %true
   tile.load_async "v"[%lo] if %true

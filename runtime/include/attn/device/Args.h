@@ -24,6 +24,12 @@
 // ragged batches); the kernel's merge entry then combines them into out and lse, kMergeRows
 // query rows per block of kMergeThreads threads.
 //
+// Overlap (programmatic dependent launch, asked for by the caller): with overlap != 0 the grid
+// may start while the kernel queued before it on the stream still runs. Its CTAs read only the
+// metadata (cu_seqlens, seqlens_kv, block_table) and params, and prefetch into L2, until
+// griddepcontrol.wait (tile.await_previous); the caller promises that kernel writes none of
+// those. Every launch lets the next one start at its entry, an overlapping one after its wait.
+//
 // Classes of sequences (a mixed batch of prefill chunks and decode steps, rt::mixedLaunch):
 // with seq_class != kAllSeqs a launch computes only the sequences of at most class_q queries
 // (kShortSeqs) or only the others (kLongSeqs); CTAs and merge rows of the other class exit.
@@ -72,6 +78,7 @@ struct Args {
   int splits;              ///< parts of each query tile's keys; 0 and 1: not split
   float *part_out, *part_lse; ///< split KV: the partials, [splits, B, Sq, Hq, DV] and [.., Hq]
   int seq_class, class_q;  ///< which sequences this launch computes (SeqClass), and the bound
+  int overlap;             ///< nonzero: the grid may start before the previous kernel ends
   ParamArg params[kMaxParams];
 };
 

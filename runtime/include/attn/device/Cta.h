@@ -31,6 +31,14 @@ inline thread_local BlockIndex tl_block = {0, 0, 0};
 inline BlockIndex block_index() { return tl_block; }
 #endif
 
+/// Brings the line of p into L2 (a hint; nothing on the host).
+ATTN_FN void prefetch_l2(const void *p) {
+#ifdef ATTN_GPU
+  asm volatile("prefetch.global.L2 [%0];" ::"l"(p));
+#else
+  (void)p;
+#endif
+}
 /// Brings the line of p into L1 (a hint; nothing on the host).
 ATTN_FN void prefetch_l1(const void *p) {
 #ifdef ATTN_GPU
@@ -98,17 +106,18 @@ ATTN_FN bool takes_sequence(const Args &a, int q_len) {
   return a.seq_class == kAllSeqs || (a.seq_class == kShortSeqs) == (q_len <= a.class_q);
 }
 
-/// Lets a launch queued next with programmatic stream serialization (a mixed batch's decode
-/// part after its prefill part, which share no data) start CTAs on the SMs that this grid's
-/// last wave leaves idle. Without such a launch after it, nothing changes.
+/// Lets a launch queued next with programmatic stream serialization (a split launch's merge, a
+/// mixed batch's decode part after its prefill part, an overlapping launch: Args::overlap)
+/// start CTAs on the SMs that this grid's last wave leaves idle. Without such a launch after
+/// it, nothing changes.
 ATTN_FN void allow_next_launch() {
 #if defined(ATTN_GPU) && __CUDA_ARCH__ >= 900
   asm volatile("griddepcontrol.launch_dependents;");
 #endif
 }
 /// Waits until the grid before this one on the stream has finished and its writes are visible
-/// (a split launch's merge, launched to overlap the kernel's last wave); at once when this grid
-/// was not launched to overlap.
+/// (a split launch's merge, launched to overlap the kernel's last wave; an overlapping launch);
+/// at once when this grid was not launched to overlap.
 ATTN_FN void wait_previous_launch() {
 #if defined(ATTN_GPU) && __CUDA_ARCH__ >= 900
   asm volatile("griddepcontrol.wait;" ::: "memory");
@@ -129,7 +138,8 @@ template <class C> struct Cta {
   bool empty;             ///< no valid query in this tile
 
   ATTN_FN explicit Cta(const Args &args) : a(args) {
-    allow_next_launch();
+    if (!a.overlap) // else after its wait (await_previous)
+      allow_next_launch();
     BlockIndex blk = block_index();
     b = int(blk.z);
     h0 = int(blk.y) * C::HPT;

@@ -248,6 +248,7 @@ template <class C> ATTN_FN void merge_splits(const Args &a) {
 #endif
   constexpr int kCols = (C::DV + kLanes - 1) / kLanes;
   const int splits = a.splits;
+  allow_next_launch(); // an overlapping launch after it waits for it
   for (int i = first; i < first + count; ++i) {
     const long long row = (long long)block_index().x * kMergeRows + i;
     if (row >= rows)

@@ -611,6 +611,33 @@ template <class C> ATTN_FN Smem<C> smem_init(u8 *base) {
   return sm;
 }
 
+/// Brings keys [lo, lo + n) of k or v (elements of T, D per row) into L2, one line a thread at
+/// a time (lo: the start of a tile).
+template <class C, class T, int D> ATTN_FN void prefetch_keys(const Cta<C> &cta, const TensorArg &t, int lo, int n) {
+  constexpr int LINES = (D * int(sizeof(T)) + 127) / 128;
+  const auto rows = cta.template kv_rows<int(sizeof(T)), 1>(t);
+  for (int i = int(threadIdx.x); i < n * LINES; i += C::WARPS * 32)
+    prefetch_l2(rows.at(lo, i / LINES, 0, cta.kv_len - 1) + i % LINES * 128);
+}
+/// tile.await_previous: in an overlapping launch (Args::overlap), the query tile and the first
+/// STAGES tiles of keys [lo, hi) into L2 (coherent: the copies after the wait still see what
+/// the previous kernel writes), then the wait for that kernel, then the next launch's start.
+template <class C> ATTN_FN void await_previous(const Cta<C> &cta, const Smem<C> &, int lo, int hi) {
+  if (!cta.a.overlap)
+    return;
+  const u8 *q = static_cast<const u8 *>(cta.a.q.data);
+  constexpr int QLINES = (C::DQK * int(sizeof(typename C::QT)) + 127) / 128;
+  for (int i = int(threadIdx.x); i < C::BM * QLINES; i += C::WARPS * 32)
+    if (cta.row_valid(i / QLINES))
+      prefetch_l2(q + cta.q_offset(cta.a.q, cta.row_pos(i / QLINES), cta.row_head(i / QLINES)) * sizeof(typename C::QT) +
+                  i % QLINES * 128);
+  const int n = hi - lo < C::STAGES * C::BN ? hi - lo : C::STAGES * C::BN;
+  prefetch_keys<C, typename C::KT, C::DQK>(cta, cta.a.k, lo, n);
+  prefetch_keys<C, typename C::VT, C::DV>(cta, cta.a.v, lo, n);
+  wait_previous_launch();
+  allow_next_launch();
+}
+
 /// Starts loading the query tile (rows past the sequence are zeros): one group of copies.
 template <class C> ATTN_FN void start_q(const Cta<C> &cta, const Smem<C> &sm) {
   const u8 *q = static_cast<const u8 *>(cta.a.q.data);

@@ -97,6 +97,8 @@ template <class C> inline const u8 *q_row(const Cta<C> &cta, int r) {
   return cta.row_valid(r) ? q + cta.q_offset(cta.a.q, cta.row_pos(r), cta.row_head(r)) * sizeof(typename C::QT)
                           : nullptr;
 }
+/// One host launch runs after the previous one: nothing to wait for.
+template <class C> inline void await_previous(const Cta<C> &, Smem<C> *, int, int) {}
 /// The host reads q at load_q (the GPU's copies are asynchronous).
 template <class C> inline void start_q(const Cta<C> &, Smem<C> *) {}
 template <int PENDING, class C> inline QTile<C> load_q(const Cta<C> &cta, Smem<C> *sm) {
