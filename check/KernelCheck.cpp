@@ -284,8 +284,8 @@ llvm::Expected<ChainedOutput> attn::check::runChained(const GeneratedKernel &ker
       return w.takeError();
     second.d.workspace = rt::Workspace{static_cast<char *>(*w) + lendOffset, lend};
   }
-  // The first launch's partials lent too: nothing (its workspace's free) comes between its
-  // merge and the second launch, which would order the two whether the second waits or not.
+  // The first launch's partials lent too, as a captured step's are: nothing (no free of its
+  // workspace) comes between its merge and the second launch.
   llvm::Expected<int64_t> firstNeed = (*k)->workspaceBytes(first->d, nullptr);
   if (!firstNeed)
     return firstNeed.takeError();
