@@ -54,9 +54,21 @@ class Step:
         """The K and V bytes one step reads."""
         return 2 * B * self.L * Hkv * D * self.kv(name)[0].element_size()
 
+    def args(self, name, **kw):
+        """K and V of build `name` and the rest of a launch's arguments; kw: e.g. num_splits."""
+        k, v, scales = self.kv(name)
+        return k, v, dict(cu_seqlens_q=self.cu, seqlens_kv=self.seqlens, block_table=self.table,
+                          max_seqlen_q=1, max_seqlen_kv=self.L, check_metadata=False, **scales, **kw)
+
     def launch(self, K, name, **kw):
         """A callable launching K (build `name`) on these inputs; kw: e.g. num_splits."""
-        k, v, scales = self.kv(name)
-        return lambda: K(self.q, k, v, cu_seqlens_q=self.cu, seqlens_kv=self.seqlens,
-                         block_table=self.table, max_seqlen_q=1, max_seqlen_kv=self.L,
-                         check_metadata=False, **scales, **kw)
+        k, v, args = self.args(name, **kw)
+        return lambda: K(self.q, k, v, **args)
+
+    def served(self, K, name):
+        """launch(K, name) as a server's captured step makes it (bench.decode's +overlap): the
+        split partials in a workspace kept across launches, each launch overlapping the one
+        before it."""
+        k, v, args = self.args(name)
+        ws = torch.empty(K.workspace_bytes(self.q, k, v, **args), device="cuda", dtype=torch.uint8)
+        return self.launch(K, name, workspace=ws, overlap_previous=True)

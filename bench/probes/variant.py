@@ -1,5 +1,6 @@
 # One library variant: fp8 K/V and bf16 paged decode (B=8, 32/8 heads, D=128, paged 16) at 8k and
-# 32k. Prints graph and do_bench us per launch, GB/s, the ratio and the error against an fp32
+# 32k, launched as issue 5's bar is measured (Step.served: a lent workspace, overlap_previous).
+# Prints graph and do_bench us per launch, GB/s, the ratio and the error against an fp32
 # reference. To compare builds, run it once per bundle, from each bundle's root, with its
 # own ATTN_LIBRARY and ATTN_CACHE_DIR: python3 bench/probes/variant.py <tag>
 import sys
@@ -25,7 +26,7 @@ for L in (8192, 32768):
     step = Step(L)
     res = {}
     for name, K in Ks.items():
-        fn = step.launch(K, name)
+        fn = step.served(K, name)
         o = fn(); o = o[0] if isinstance(o, tuple) else o
         err = (o.float() - reference(step, name)).abs().max().item()
         g = min(triton.testing.do_bench_cudagraph(fn, rep=200, return_mode="median") for _ in range(2))
