@@ -196,6 +196,10 @@ template <class C> struct Cta {
     long long tok = C::RAGGED ? q_row0 + p : p;
     return (C::RAGGED ? 0 : (long long)b * t.stride[0]) + tok * t.stride[1] + h * t.stride[2];
   }
+  /// Query row r of the tile (a real query) in q's memory.
+  ATTN_FN const u8 *q_row(int r) const {
+    return static_cast<const u8 *>(a.q.data) + q_offset(a.q, row_pos(r), row_head(r)) * sizeof(typename C::QT);
+  }
   /// The addresses of this CTA's keys in k or v (dense [B, S, H, D], packed [T, H, D] or paged
   /// [blocks, P, H, D] with the block table).
   template <int ES, int STEP, int ROWS = C::BN> ATTN_FN KvRows<C, ES, STEP, ROWS> kv_rows(const TensorArg &t) const {

@@ -625,12 +625,10 @@ template <class C, class T, int D> ATTN_FN void prefetch_keys(const Cta<C> &cta,
 template <class C> ATTN_FN void await_previous(const Cta<C> &cta, const Smem<C> &, int lo, int hi) {
   if (!cta.a.overlap)
     return;
-  const u8 *q = static_cast<const u8 *>(cta.a.q.data);
   constexpr int QLINES = (C::DQK * int(sizeof(typename C::QT)) + 127) / 128;
   for (int i = int(threadIdx.x); i < C::BM * QLINES; i += C::WARPS * 32)
     if (cta.row_valid(i / QLINES))
-      prefetch_l2(q + cta.q_offset(cta.a.q, cta.row_pos(i / QLINES), cta.row_head(i / QLINES)) * sizeof(typename C::QT) +
-                  i % QLINES * 128);
+      prefetch_l2(cta.q_row(i / QLINES) + i % QLINES * 128);
   const int n = hi - lo < C::STAGES * C::BN ? hi - lo : C::STAGES * C::BN;
   prefetch_keys<C, typename C::KT, C::DQK>(cta, cta.a.k, lo, n);
   prefetch_keys<C, typename C::VT, C::DV>(cta, cta.a.v, lo, n);
@@ -644,7 +642,7 @@ template <class C> ATTN_FN void start_q(const Cta<C> &cta, const Smem<C> &sm) {
   QLoader<C>::start(sm, sm.q(), [&](int base, int r0) {
     int r = base + r0;
     bool valid = cta.row_valid(r);
-    return RowSrc{valid ? q + cta.q_offset(cta.a.q, cta.row_pos(r), cta.row_head(r)) * sizeof(typename C::QT) : q, valid};
+    return RowSrc{valid ? cta.q_row(r) : q, valid};
   });
   cp_async_commit();
 }

@@ -92,11 +92,7 @@ template <class C, class T, int D> inline void read_row(float *dst, const u8 *p)
 }
 
 /// Query row r of the tile in q's memory, or null past the sequence.
-template <class C> inline const u8 *q_row(const Cta<C> &cta, int r) {
-  const u8 *q = static_cast<const u8 *>(cta.a.q.data);
-  return cta.row_valid(r) ? q + cta.q_offset(cta.a.q, cta.row_pos(r), cta.row_head(r)) * sizeof(typename C::QT)
-                          : nullptr;
-}
+template <class C> inline const u8 *q_row(const Cta<C> &cta, int r) { return cta.row_valid(r) ? cta.q_row(r) : nullptr; }
 /// One host launch runs after the previous one: nothing to wait for.
 template <class C> inline void await_previous(const Cta<C> &, Smem<C> *, int, int) {}
 /// The host reads q at load_q (the GPU's copies are asynchronous).
