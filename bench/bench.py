@@ -313,11 +313,11 @@ def decode(rows, lens=(8192, 32768), configs=()):
             except attn.Error as e:  # a config this GPU cannot run (e.g. its shared memory)
                 print(f"decode {dt}: {e}")
                 continue
+            kv_bytes = 2 * B * L * Hkv * D * kk.element_size()
             for how, extra in (("", {}), ("+overlap", {"workspace": ws, "overlap_previous": True})):
                 fn = lambda: K(qq, kk, vv, **args, **extra)
                 got = fn()[0].float()
                 ms, gms = timed(fn), timed_graph(fn)
-                kv_bytes = 2 * B * L * Hkv * D * kk.element_size()
                 row = dict(variant=f"decode-{dt}{how}", impl="attn", B=B, L=L, ms=ms, gbs=kv_bytes / ms / 1e6,
                            tokens_s=B / ms * 1e3, sqnr_db=sqnr(got, want), graph_ms=gms)
                 rows.append(row)
