@@ -186,7 +186,7 @@ llvm::Expected<LaunchDesc> attn::rt::toLaunchDesc(const struct attn_launch &l) {
                               l.num_splits, dev::kMaxSplits));
   if (l.num_splits > 0)
     d.splits = l.num_splits;
-  if (l.workspace || l.workspace_bytes)
+  if (l.workspace_bytes != 0) // 0 bytes: none, as attn_workspace_size says where none is needed
     d.workspace = Workspace{l.workspace, l.workspace_bytes};
   d.overlapPrevious = l.overlap_previous != 0;
   return d;

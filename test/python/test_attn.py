@@ -231,9 +231,10 @@ class PackageTest(unittest.TestCase):
             kernel(q, k, v, out, workspace=Bytes(memory.data_ptr() + 4, 128))
         self.assertEqual(str(caught.exception),
                          "workspace: 0x%x is not 16-byte aligned" % (memory.data_ptr() + 4))
+        self.assertIs(kernel(q, k, v, out, workspace=Bytes(0, 0)), out)  # 0 bytes: none
         with self.assertRaises(attn.Error) as caught:
-            kernel(q, k, v, out, workspace=Bytes(memory.data_ptr(), 0))
-        self.assertIn("workspace: 0 bytes at 0x", str(caught.exception))
+            kernel(q, k, v, out, workspace=Bytes(0, 64))
+        self.assertIn("workspace: 64 bytes at 0x", str(caught.exception))
 
 
 if __name__ == "__main__":

@@ -94,7 +94,8 @@ struct attn_launch {
   /** CUDA launches that split: device memory for the partials, at least attn_workspace_size
    *  bytes, 16-byte aligned, that no other work uses until the launch is done; NULL: each such
    *  launch allocates and frees its own on the stream (an allocation in a CUDA graph keeps
-   *  overlap_previous from overlapping). Ignored by launches that do not split. */
+   *  overlap_previous from overlapping). 0 bytes: none (what attn_workspace_size says for a
+   *  launch that keeps no partials). Ignored by launches that keep none. */
   void *workspace;
   int64_t workspace_bytes;
   /** Nonzero, CUDA launches: the kernel may start while the kernel queued before it on the
