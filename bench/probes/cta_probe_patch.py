@@ -1,8 +1,8 @@
 # Instruments a checkout's device headers for cta_timeline.py: each CTA's thread 0 keeps clock64
 # (and globaltimer) stamps in 256 bytes of static shared memory and, at store_lse, writes them
-# over its own query rows (split part s at byte 256 s of its 1 KB of q). Timing only: q is
-# overwritten, so results after the first launch are garbage; and the 256 bytes can cost a CTA
-# per SM (the bf16 decode build drops to one, and so splits differently: check the CTA count). Build a library from the patched
+# to 256 bytes of a scratch area that ends where k's data begins (CTA i at byte 256 i of the
+# 64 KB below k.data: the caller passes k as a view past spare blocks). The 256 bytes can cost
+# a CTA per SM (the bf16 decode build drops to one, and so splits differently: check the count). Build a library from the patched
 # tree (make dist, or cmake --build build-dist --target attn), then `git checkout
 # runtime/include/attn/device`. Usage: python3 bench/probes/cta_probe_patch.py [repo root]
 import os
@@ -17,7 +17,8 @@ def sub(f, old, new):
     open(DEV + f, "w").write(s.replace(old, new))
 
 
-# Slots: 0 globaltimer and 1 clock64 at entry, 2 after the metadata, 3 Q landed, 5 store_out's
+# Slots: 0 globaltimer and 1 clock64 at entry, 2 after the metadata, 3 Q landed, 4 past
+# await_previous's wait (overlapping launches; else 0), 5 store_out's
 # entry, 6 clock64 and 7 globaltimer at store_lse, 8 K tiles waited for, 9 SM id << 32 | the
 # sequence's keys + queries, 10.. each K tile's arrival (the first 22).
 sub("Cta.h", "template <class C> struct Cta {", r'''#ifdef ATTN_GPU
@@ -32,7 +33,7 @@ ATTN_FN probe_t *probe_slots() { __shared__ probe_t s[32]; return s; }
 template <class C> struct Cta {''')
 sub("Cta.h", "  ATTN_FN explicit Cta(const Args &args) : a(args) {\n",
     "  ATTN_FN explicit Cta(const Args &args) : a(args) {\n"
-    "    ATTN_PROBE(probe_slots()[0] = probe_gtime(); probe_slots()[1] = probe_clock(); probe_slots()[8] = 0);\n")
+    "    ATTN_PROBE(probe_slots()[0] = probe_gtime(); probe_slots()[1] = probe_clock(); probe_slots()[8] = 0; probe_slots()[4] = 0);\n")
 sub("Cta.h", "    q_last = kv_len - q_len + last - 1;\n  }\n",
     "    q_last = kv_len - q_len + last - 1;\n"
     "    ATTN_PROBE(unsigned sm_; asm volatile(\"mov.u32 %0, %%smid;\" : \"=r\"(sm_));\n"
@@ -42,13 +43,16 @@ sub("TileGpu.h", "  QLoader<C>::template finish<PENDING>(sm, sm.q());\n  return 
 sub("TileGpu.h", "        PageRing<C>(sm).publish_ahead(copy_first<C>(n0));\n    });\n",
     "        PageRing<C>(sm).publish_ahead(copy_first<C>(n0));\n    });\n"
     "    ATTN_PROBE(probe_t i = probe_slots()[8]++; if (i < 22) probe_slots()[10 + i] = probe_clock());\n")
+sub("TileGpu.h", "  wait_previous_launch();\n  allow_next_launch();\n}\n",
+    "  wait_previous_launch();\n  ATTN_PROBE(probe_slots()[4] = probe_clock());\n  allow_next_launch();\n}\n")
 sub("Ops.h", "  const Args &a = cta.a;\n  Rows<C> weight;\n",
     "  const Args &a = cta.a;\n  ATTN_PROBE(probe_slots()[5] = probe_clock());\n  Rows<C> weight;\n")
 sub("Ops.h", "template <class C> ATTN_FN void store_lse(const Cta<C> &cta, Rows<C> m, Rows<C> l) {\n",
     """template <class C> ATTN_FN void store_lse(const Cta<C> &cta, Rows<C> m, Rows<C> l) {
   ATTN_PROBE(probe_slots()[6] = probe_clock(); probe_slots()[7] = probe_gtime();
-             probe_t *dst = reinterpret_cast<probe_t *>(static_cast<u8 *>(const_cast<void *>(cta.a.q.data)) +
-                            cta.q_offset(cta.a.q, cta.row_pos(0), cta.h0) * 2 + (cta.split & 3) * 256);
+             const unsigned cta_ = (blockIdx.z * gridDim.y + blockIdx.y) * gridDim.x + blockIdx.x;
+             probe_t *dst = reinterpret_cast<probe_t *>(static_cast<u8 *>(const_cast<void *>(cta.a.k.data)) -
+                                                        65536 + (cta_ % 256) * 256);
              for (int i = 0; i < 32; ++i) dst[i] = probe_slots()[i]);
 """)
 print("patched", DEV)

@@ -1,48 +1,86 @@
-# Per-CTA timeline of the 8k decode step (bf16 and fp8 K/V, the launch's split), from a library
-# built with cta_probe_patch.py: medians over CTAs of the times since each CTA's entry (metadata
-# read, Q landed, first and last K tile waited for, store_out's entry, store_lse), the step
-# between K tiles, the spread of the CTAs' ends, and the same by split part and by the CTAs on
-# the SM. From the bundle's root, ATTN_LIBRARY set to the patched library:
-#   python3 bench/probes/cta_timeline.py [SM clock in GHz, default 1.82: clk/ns, printed]
-import sys
+# Per-CTA timeline of the 8k decode step (bf16 and fp8 K/V, the launch's split), launched by
+# default and as the bar's served step (Step.served: a lent workspace, overlap_previous), from a
+# library built with cta_probe_patch.py. Times in us since the launch's first CTA entry
+# (globaltimer at entry, clock64 since it at the SM clock): min / median / max over CTAs of the
+# entry, the previous launch's end seen (await_previous's wait, served only), the first and
+# last K tile waited for, store_out's entry and the CTA's end; the step between K tiles; the
+# same by the CTAs on the SM. `period` is the graph's time per launch, so for a served launch
+# the next one's wait ends about `period` after this one's: what lies between the last CTA's
+# end and that is the merge's tail. From the bundle's root, ATTN_LIBRARY set to the patched
+# library: python3 bench/probes/cta_timeline.py (the SM clock is measured: clock64 against globaltimer)
 from collections import Counter
 from statistics import median
 
 import torch
 from case import B, Hq, Step, kernels
 
-GHZ = float(sys.argv[1]) if len(sys.argv) > 1 else 1.82
-L = 8192
-for name, K in kernels().items():
-    st = Step(L)
-    fn = st.launch(K, name)
-    fn(); torch.cuda.synchronize()
+L, SPARE = 8192, 4  # spare blocks below k's data: 64 KB of scratch at 16 KB a block (fp8)
+
+
+class ScratchStep(Step):
+    """Step whose K caches start SPARE blocks into their buffers, the probe's scratch below them."""
+
+    def __init__(self, L):
+        super().__init__(L)
+        self.full = {}
+        for name, attr in (("bf16", "kc"), ("fp8", "k8")):
+            k = getattr(self, attr)
+            full = torch.zeros((k.shape[0] + SPARE,) + tuple(k.shape[1:]), device=k.device, dtype=k.dtype)
+            full[SPARE:] = k
+            setattr(self, attr, full[SPARE:])
+            self.full[name] = full
+
+    def stamps(self, name):
+        raw = self.full[name].view(torch.uint8).reshape(-1)[SPARE * self.full[name][0].numel() *
+                                                          self.full[name].element_size() - 65536:]
+        return raw[:65536].view(torch.int64).reshape(256, 32).tolist()
+
+
+def replay(fn, n=10):
     g, s = torch.cuda.CUDAGraph(), torch.cuda.Stream()
     with torch.cuda.stream(s), torch.cuda.graph(g, stream=s):
-        for _ in range(10):
+        for _ in range(n):
             fn()
     for _ in range(3):
         g.replay()
     torch.cuda.synchronize()
-    raw = st.q.view(torch.int64).reshape(B, Hq // 4, 4, 32).cpu()  # sequence, head group, part, slot
-    ctas = [(sp, r) for b in range(B) for hg in range(Hq // 4) for sp in range(4)
-            for r in [raw[b, hg, sp].tolist()] if r[1] and r[6] >= r[1] and (r[9] & 0xFFFFFFFF) == L + 1]
-    t0 = min(r[0] for _, r in ctas)
-    per_sm = Counter(r[9] >> 32 for _, r in ctas)
-    us = lambda r, i: (r[i] - r[1]) / GHZ / 1e3
+    t0, t1 = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    t0.record()
+    for _ in range(20):
+        g.replay()
+    t1.record()
+    torch.cuda.synchronize()
+    return t0.elapsed_time(t1) * 1e3 / (20 * n)
 
-    def summary(rs):
-        n = [min(int(r[8]), 22) for r in rs]
-        steps = [(r[11 + k] - r[10 + k]) / GHZ / 1e3 for r, m in zip(rs, n) for k in range(m - 1)]
-        return (f"n {len(rs)} tiles {median(n)}: meta {median(us(r, 2) for r in rs):.2f} q {median(us(r, 3) for r in rs):.2f} "
-                f"K0 {median(us(r, 10) for r in rs):.2f} last K {median(us(r, 9 + m) for r, m in zip(rs, n)):.2f} "
-                f"store_out {median(us(r, 5) for r in rs):.2f} end {median(us(r, 6) for r in rs):.2f} us; "
-                f"K step {median(steps) if steps else 0:.2f} (max {max(steps, default=0):.2f}); "
-                f"end since the first entry {median((r[7] - t0) / 1e3 for r in rs):.2f} (max {max((r[7] - t0) / 1e3 for r in rs):.2f}) us")
 
-    rs = [r for _, r in ctas]
-    print(f"{name} L={L}: clk/ns {median((r[6] - r[1]) / max(1, r[7] - r[0]) for r in rs):.2f}; {summary(rs)}", flush=True)
-    for part in sorted({sp for sp, _ in ctas}):
-        print(f"  part {part}: {summary([r for sp, r in ctas if sp == part])}")
-    for c in sorted(set(per_sm.values())):
-        print(f"  {c} CTA(s) on the SM: {summary([r for r in rs if per_sm[r[9] >> 32] == c])}")
+def spread(xs):
+    return f"{min(xs):6.2f} {median(xs):6.2f} {max(xs):6.2f}"
+
+
+def summary(rs, t0, ghz):
+    at = lambda r, i: (r[0] - t0) / 1e3 + (r[i] - r[1]) / ghz / 1e3
+    n = [min(int(r[8]), 22) for r in rs]
+    steps = [(r[11 + k] - r[10 + k]) / ghz / 1e3 for r, m in zip(rs, n) for k in range(m - 1)]
+    cols = [("entry", [(r[0] - t0) / 1e3 for r in rs])]
+    if all(r[4] for r in rs):
+        cols.append(("waited", [at(r, 4) for r in rs]))
+    cols += [("K0", [at(r, 10) for r in rs]), ("last K", [at(r, 9 + m) for r, m in zip(rs, n)]),
+             ("store_out", [at(r, 5) for r in rs]), ("end", [(r[7] - t0) / 1e3 for r in rs])]
+    return (f"n {len(rs)} tiles {median(n)} K step {median(steps) if steps else 0:.2f} | "
+            + " | ".join(f"{c} {spread(x)}" for c, x in cols))
+
+
+ks = kernels()
+st = ScratchStep(L)
+for name, K in ks.items():
+    for how, fn in (("default", st.launch(K, name)), ("served", st.served(K, name))):
+        fn(); torch.cuda.synchronize()
+        period = replay(fn)
+        rs = [r for r in st.stamps(name) if r[1] and r[8] and (r[9] & 0xFFFFFFFF) == L + 1]
+        t0 = min(r[0] for r in rs)
+        ghz = median((r[6] - r[1]) / max(1, r[7] - r[0]) for r in rs)
+        per_sm = Counter(r[9] >> 32 for r in rs)
+        print(f"{name} {how} L={L}: period {period:.1f} us, clock {ghz:.2f} GHz; (min median max) {summary(rs, t0, ghz)}",
+              flush=True)
+        for c in sorted(set(per_sm.values())):
+            print(f"  {c} CTA(s) on the SM: {summary([r for r in rs if per_sm[r[9] >> 32] == c], t0, ghz)}")
