@@ -12,28 +12,28 @@ from collections import Counter
 from statistics import median
 
 import torch
-from case import B, Hq, Step, kernels
+from case import Step, kernels
 
-L, SPARE = 8192, 4  # spare blocks below k's data: 64 KB of scratch at 16 KB a block (fp8)
+L, SCRATCH = 8192, 65536  # cta_probe_patch.py's stamps: 256 CTAs x 256 bytes below k's data
 
 
 class ScratchStep(Step):
-    """Step whose K caches start SPARE blocks into their buffers, the probe's scratch below them."""
+    """Step whose K caches start past SCRATCH spare bytes of their buffers, the probe's scratch."""
 
     def __init__(self, L):
         super().__init__(L)
-        self.full = {}
+        self.scratch = {}
         for name, attr in (("bf16", "kc"), ("fp8", "k8")):
             k = getattr(self, attr)
-            full = torch.zeros((k.shape[0] + SPARE,) + tuple(k.shape[1:]), device=k.device, dtype=k.dtype)
-            full[SPARE:] = k
-            setattr(self, attr, full[SPARE:])
-            self.full[name] = full
+            spare = -(-SCRATCH // (k[0].numel() * k.element_size()))  # whole blocks
+            full = torch.zeros((k.shape[0] + spare,) + tuple(k.shape[1:]), device=k.device, dtype=k.dtype)
+            full[spare:] = k
+            setattr(self, attr, full[spare:])
+            at = spare * k[0].numel() * k.element_size()
+            self.scratch[name] = full.view(torch.uint8).reshape(-1)[at - SCRATCH:at].view(torch.int64)
 
     def stamps(self, name):
-        raw = self.full[name].view(torch.uint8).reshape(-1)[SPARE * self.full[name][0].numel() *
-                                                          self.full[name].element_size() - 65536:]
-        return raw[:65536].view(torch.int64).reshape(256, 32).tolist()
+        return self.scratch[name].reshape(256, 32).tolist()
 
 
 def replay(fn, n=10):
