@@ -1,5 +1,5 @@
 # Instruments a checkout's device headers for cta_timeline.py: each CTA's thread 0 keeps clock64
-# (and globaltimer) stamps in 256 bytes of static shared memory and, at store_lse, writes them
+# (and globaltimer) stamps in 256 bytes of static shared memory and, at store_out's end, writes them
 # to 256 bytes of a scratch area that ends where k's data begins (CTA i at byte 256 i of the
 # 64 KB below k.data: the caller passes k as a view past spare blocks). The 256 bytes can cost
 # a CTA per SM (the bf16 decode build drops to one, and so splits differently: check the count). Build a library from the patched
@@ -19,7 +19,7 @@ def sub(f, old, new):
 
 # Slots: 0 globaltimer and 1 clock64 at entry, 2 after the metadata, 3 Q landed, 4 past
 # await_previous's wait (overlapping launches; else 0), 5 store_out's
-# entry, 6 clock64 and 7 globaltimer at store_lse, 8 K tiles waited for, 9 SM id << 32 | the
+# entry, 6 clock64 and 7 globaltimer at its end, 8 K tiles waited for, 9 SM id << 32 | the
 # sequence's keys + queries, 10.. each K tile's arrival (the first 22).
 sub("Cta.h", "template <class C> struct Cta {", r'''#ifdef ATTN_GPU
 typedef unsigned long long probe_t;
@@ -47,12 +47,13 @@ sub("TileGpu.h", "  wait_previous_launch();\n  allow_next_launch();\n}\n",
     "  wait_previous_launch();\n  ATTN_PROBE(probe_slots()[4] = probe_clock());\n  allow_next_launch();\n}\n")
 sub("Ops.h", "  const Args &a = cta.a;\n  Rows<C> weight;\n",
     "  const Args &a = cta.a;\n  ATTN_PROBE(probe_slots()[5] = probe_clock());\n  Rows<C> weight;\n")
-sub("Ops.h", "template <class C> ATTN_FN void store_lse(const Cta<C> &cta, Rows<C> m, Rows<C> l) {\n",
-    """template <class C> ATTN_FN void store_lse(const Cta<C> &cta, Rows<C> m, Rows<C> l) {
+sub("Ops.h", "  }\n}\n\n/// The merge of a split launch", """  }
   ATTN_PROBE(probe_slots()[6] = probe_clock(); probe_slots()[7] = probe_gtime();
              const unsigned cta_ = (blockIdx.z * gridDim.y + blockIdx.y) * gridDim.x + blockIdx.x;
              probe_t *dst = reinterpret_cast<probe_t *>(static_cast<u8 *>(const_cast<void *>(cta.a.k.data)) -
                                                         65536 + (cta_ % 256) * 256);
              for (int i = 0; i < 32; ++i) dst[i] = probe_slots()[i]);
-""")
+}
+
+/// The merge of a split launch""")
 print("patched", DEV)

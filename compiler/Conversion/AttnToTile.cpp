@@ -343,9 +343,8 @@ mlir::FailureOr<tile::KernelOp> Lowering::run() {
     mFinal = tile::ScaleRowsOp::create(b, loc, rowsT, mFinal, expRowScale);
   tile::StoreOutOp::create(b, loc, loop.getResult(2), mFinal, loop.getResult(1),
                            b.getStringAttr(kindOf("v", sig.v, plan.getEpilogue())),
-                           contains(plan.getEpilogue(), "out") ? b.getUnitAttr() : nullptr);
-  if (sig.lse)
-    tile::StoreLseOp::create(b, loc, mFinal, loop.getResult(1));
+                           contains(plan.getEpilogue(), "out") ? b.getUnitAttr() : nullptr,
+                           sig.lse ? b.getUnitAttr() : nullptr);
   return tk;
 }
 

@@ -419,13 +419,8 @@ mlir::LogicalResult Emitter::emitOp(mlir::Operation &op) {
       scale += " * cta.v_uniform_scale()";
     if (s.getOutScale())
       scale += " / cta.a.out_scale[0]";
-    line() << "store_out(cta, " << n(s.getAcc()) << ", " << n(s.getM()) << ", " << n(s.getL())
-           << ", [&](int) { return "
-           << scale << "; });\n";
-    return mlir::success();
-  }
-  if (auto s = llvm::dyn_cast<StoreLseOp>(op)) {
-    line() << "store_lse(cta, " << n(s.getM()) << ", " << n(s.getL()) << ");\n";
+    line() << "store_out" << (s.getLse() ? "<true>" : "") << "(cta, " << n(s.getAcc()) << ", "
+           << n(s.getM()) << ", " << n(s.getL()) << ", [&](int) { return " << scale << "; });\n";
     return mlir::success();
   }
   if (auto f = llvm::dyn_cast<mlir::scf::ForOp>(op)) {

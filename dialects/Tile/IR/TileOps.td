@@ -289,18 +289,15 @@ def Tile_RowSumOp : Tile_Op<"row_sum", [Pure, AllTypesMatch<["l_old", "alpha", "
 def Tile_StoreOutOp : Tile_Op<"store_out", [AllTypesMatch<["m", "l"]>]> {
   let summary = "out = acc / l * v's per-tensor/per-head scale / out_scale, in out's dtype";
   let description = [{
-    `tile.store_out %acc, %m, %l v "per_head"`: the epilogue. When the launch splits the keys
+    `tile.store_out %acc, %m, %l v "per_head" {lse}`: the epilogue. With `lse` it also stores
+    each row's lse = (m + log2 l) * ln 2 (-inf for a fully masked row), from the same rows (with
+    warp split, merged across the warps once for both). When the launch splits the keys
     (tile.kv_split), it stores this CTA's partial instead: acc / l with the same scales as
     float, and m + log2 l per row, which the kernel's merge entry combines into out and lse.
   }];
-  let arguments = (ins RegTile:$acc, RowVec:$m, RowVec:$l, StrAttr:$v_scale, UnitAttr:$out_scale);
+  let arguments = (ins RegTile:$acc, RowVec:$m, RowVec:$l, StrAttr:$v_scale, UnitAttr:$out_scale,
+                       UnitAttr:$lse);
   let assemblyFormat = "$acc `,` $m `,` $l `v` $v_scale attr-dict `:` type($acc) `,` type($l)";
-}
-
-def Tile_StoreLseOp : Tile_Op<"store_lse", [AllTypesMatch<["m", "l"]>]> {
-  let summary = "lse = (m + log2 l) * ln 2, -inf for a fully masked row";
-  let arguments = (ins RowVec:$m, RowVec:$l);
-  let assemblyFormat = "$m `,` $l attr-dict `:` type($m)";
 }
 
 #endif // TILE_OPS_TD

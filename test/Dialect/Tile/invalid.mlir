@@ -50,11 +50,12 @@ tile.kernel @row_sum_alpha config {} signature {} {
 
 // -----
 
-tile.kernel @store_lse_rows config {} signature {} {
+tile.kernel @store_out_rows config {} signature {} {
+  %acc = tile.fill 0.0 : vector<64x64xf32>
   %m = tile.fill 0.0 : vector<64xf32>
   %l = tile.fill 0.0 : vector<32xf32>
-  // expected-error @+1 {{'tile.store_lse' op failed to verify that all of {m, l} have same type}}
-  "tile.store_lse"(%m, %l) : (vector<64xf32>, vector<32xf32>) -> ()
+  // expected-error @+1 {{'tile.store_out' op failed to verify that all of {m, l} have same type}}
+  "tile.store_out"(%acc, %m, %l) <{v_scale = "none", lse}> : (vector<64x64xf32>, vector<64xf32>, vector<32xf32>) -> ()
 }
 
 // -----

@@ -60,8 +60,7 @@
 // CHECK-NEXT:    %[[AN:.*]] = tile.mma_pv %[[PV]], %[[V]], %[[AS]] : vector<64x32xf32>, memref<32x64xbf16, 3>, vector<64x64xf32> -> vector<64x64xf32>
 // CHECK-NEXT:    scf.yield %[[MN]], %[[LN]], %[[AN]] : vector<64xf32>, vector<64xf32>, vector<64x64xf32>
 // CHECK-NEXT:  }
-// CHECK-NEXT:  tile.store_out %[[R]]#2, %[[R]]#0, %[[R]]#1 v "none" {out_scale} : vector<64x64xf32>, vector<64xf32>
-// CHECK-NEXT:  tile.store_lse %[[R]]#0, %[[R]]#1 : vector<64xf32>
+// CHECK-NEXT:  tile.store_out %[[R]]#2, %[[R]]#0, %[[R]]#1 v "none" {lse, out_scale} : vector<64x64xf32>, vector<64xf32>
 // CHECK-NEXT: }
 tile.kernel @every_op config {arch = "sm_90a", block_m = 64 : i64, block_n = 32 : i64, heads_per_tile = 1 : i64, mma = "wgmma", stages = 2 : i64, warps = 4 : i64} signature {q = #attn.tensor<bf16, 64>, k = #attn.tensor<bf16, 64>, v = #attn.tensor<f8E4M3FN, 64, per_token_head>, out = #attn.tensor<f8E4M3FN, 64, per_tensor>, params = [#attn.param<"slopes", f32, [H]>, #attn.param<"doc", i32, [S]>], lse} {
   %b, %q_first, %q_last, %kv_len = tile.cta_info
@@ -124,8 +123,7 @@ tile.kernel @every_op config {arch = "sm_90a", block_m = 64 : i64, block_n = 32 
     %an = tile.mma_pv %pv, %v, %as : vector<64x32xf32>, memref<32x64xbf16, 3>, vector<64x64xf32> -> vector<64x64xf32>
     scf.yield %mn, %ln, %an : vector<64xf32>, vector<64xf32>, vector<64x64xf32>
   }
-  tile.store_out %r#2, %r#0, %r#1 v "none" {out_scale} : vector<64x64xf32>, vector<64xf32>
-  tile.store_lse %r#0, %r#1 : vector<64xf32>
+  tile.store_out %r#2, %r#0, %r#1 v "none" {lse, out_scale} : vector<64x64xf32>, vector<64xf32>
 }
 
 // bf16 q entering f16 tiles: load_q's row factors, taken back by score_scale's `times`.

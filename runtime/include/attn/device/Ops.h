@@ -178,9 +178,11 @@ ATTN_FN void store_rows(const Tile<C, COLS> &acc, T *const (&dst)[Rows<C>::N], c
 /// out = acc * (scale(row) / l), stored as the out dtype (fp8: saturated); a row with l = 0 (all
 /// masked) stores zeros. Rows past the sequence are not stored. Each row's factor and
 /// destination are computed once, before any store (a store could alias the scale tensors, so
-/// the compiler would reload them after every one). In a split launch the CTA's partial goes
-/// to part_out as float, with m + log2 l (-inf for l = 0) in part_lse, for merge_splits.
-template <class C, int COLS, class F>
+/// the compiler would reload them after every one). LSE (tile.store_out's lse) and a.lse: also
+/// lse = (m + log2 l) * ln 2 (natural log), -inf for a fully masked row, from the rows merged
+/// once across the warps. In a split launch the CTA's partial goes to part_out as float, with
+/// m + log2 l (-inf for l = 0) in part_lse, for merge_splits, which stores lse.
+template <bool LSE = false, class C, int COLS, class F>
 ATTN_FN void store_out(const Cta<C> &cta, Tile<C, COLS> acc, Rows<C> m, Rows<C> l, F rowScale) {
   typedef typename C::OT OT;
   const Args &a = cta.a;
@@ -208,21 +210,13 @@ ATTN_FN void store_out(const Cta<C> &cta, Tile<C, COLS> acc, Rows<C> m, Rows<C> 
       dst[slot] = cta.row_valid(row) ? out + cta.q_offset(a.out, cta.row_pos(row), cta.row_head(row)) : nullptr;
     });
     store_rows(acc, dst, factor);
+    if (LSE && a.lse)
+      for_each_row(m, [&](float &x, int slot, int row) {
+        if (cta.row_valid(row) && stores_row<C>())
+          a.lse[cta.q_token(cta.row_pos(row)) * a.heads_q + cta.row_head(row)] =
+              l.x[slot] > 0.0f ? (x + m_log2(l.x[slot])) * 0.69314718055994531f : neg_inf();
+      });
   }
-}
-/// lse = (m + log2 l) * ln 2 (natural log), -inf for a fully masked row. A split launch's lse
-/// is merge_splits'.
-template <class C> ATTN_FN void store_lse(const Cta<C> &cta, Rows<C> m, Rows<C> l) {
-  if (cta.a.splits > 1 || !cta.a.lse)
-    return;
-  Rows<C> weight;
-  merge_warp_rows(m, l, weight);
-  for_each_row(m, [&](float &x, int slot, int row) {
-    if (!cta.row_valid(row) || !stores_row<C>())
-      return;
-    float lse = l.x[slot] > 0.0f ? (x + m_log2(l.x[slot])) * 0.69314718055994531f : neg_inf();
-    cta.a.lse[cta.q_token(cta.row_pos(row)) * cta.a.heads_q + cta.row_head(row)] = lse;
-  });
 }
 
 /// The merge of a split launch: query row (sequence b, position p, head h) = (b * Sq + p) * Hq
