@@ -175,6 +175,11 @@ ATTN_FN void store_rows(const Tile<C, COLS> &acc, T *const (&dst)[Rows<C>::N], c
   });
 }
 
+/// A row's log-sum-exp from its (scaled) maximum m and sum l: m + log2 l in the exp2 domain
+/// (split partials), -inf for a row with no key (l = 0); row_lse: in natural log (lse).
+ATTN_FN float row_lse2(float m, float l) { return l > 0.0f ? m + m_log2(l) : neg_inf(); }
+ATTN_FN float row_lse(float m, float l) { return row_lse2(m, l) * 0.69314718055994531f; }
+
 /// out = acc * (scale(row) / l), stored as the out dtype (fp8: saturated); a row with l = 0 (all
 /// masked) stores zeros. Rows past the sequence are not stored. Each row's factor and
 /// destination are computed once, before any store (a store could alias the scale tensors, so
@@ -202,7 +207,7 @@ ATTN_FN void store_out(const Cta<C> &cta, Tile<C, COLS> acc, Rows<C> m, Rows<C> 
     store_rows(acc, dst, factor);
     for_each_row(factor, [&](float &, int slot, int row) {
       if (cta.row_valid(row) && stores_row<C>())
-        a.part_lse[part_row(row)] = l.x[slot] > 0.0f ? m.x[slot] + m_log2(l.x[slot]) : neg_inf();
+        a.part_lse[part_row(row)] = row_lse2(m.x[slot], l.x[slot]);
     });
   } else {
     OT *out = static_cast<OT *>(const_cast<void *>(a.out.data)), *dst[Rows<C>::N];
@@ -213,8 +218,7 @@ ATTN_FN void store_out(const Cta<C> &cta, Tile<C, COLS> acc, Rows<C> m, Rows<C> 
     if (LSE && a.lse)
       for_each_row(m, [&](float &x, int slot, int row) {
         if (cta.row_valid(row) && stores_row<C>())
-          a.lse[cta.q_token(cta.row_pos(row)) * a.heads_q + cta.row_head(row)] =
-              l.x[slot] > 0.0f ? (x + m_log2(l.x[slot])) * 0.69314718055994531f : neg_inf();
+          a.lse[cta.q_token(cta.row_pos(row)) * a.heads_q + cta.row_head(row)] = row_lse(x, l.x[slot]);
       });
   }
 }
@@ -290,7 +294,7 @@ template <class C> ATTN_FN void merge_splits(const Args &a) {
         out[d] = narrow<OT>(o[j] * inv);
     }
     if (a.lse && lane == 0)
-      a.lse[(first_token + p) * a.heads_q + h] = sum > 0.0f ? (mx + m_log2(sum)) * 0.69314718055994531f : neg_inf();
+      a.lse[(first_token + p) * a.heads_q + h] = row_lse(mx, sum);
   }
 }
 
