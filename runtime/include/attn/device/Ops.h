@@ -184,9 +184,9 @@ ATTN_FN float row_lse(float m, float l) { return row_lse2(m, l) * 0.693147180559
 /// masked) stores zeros. Rows past the sequence are not stored. Each row's factor and
 /// destination are computed once, before any store (a store could alias the scale tensors, so
 /// the compiler would reload them after every one). LSE (tile.store_out's lse) and a.lse: also
-/// lse = (m + log2 l) * ln 2 (natural log), -inf for a fully masked row, from the rows merged
-/// once across the warps. In a split launch the CTA's partial goes to part_out as float, with
-/// m + log2 l (-inf for l = 0) in part_lse, for merge_splits, which stores lse.
+/// each row's row_lse, from the rows merged once across the warps. In a split launch the CTA's
+/// partial goes to part_out as float, with row_lse2 in part_lse, for merge_splits, which stores
+/// lse.
 template <bool LSE = false, class C, int COLS, class F>
 ATTN_FN void store_out(const Cta<C> &cta, Tile<C, COLS> acc, Rows<C> m, Rows<C> l, F rowScale) {
   typedef typename C::OT OT;
