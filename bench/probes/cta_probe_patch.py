@@ -1,10 +1,9 @@
-# Instruments a checkout's device headers for cta_timeline.py: each CTA's thread 0 keeps clock64
-# (and globaltimer) stamps in 256 bytes of static shared memory and, at store_out's end, writes them
-# to 256 bytes of a scratch area that ends where k's data begins (CTA i at byte 256 i of the
-# 64 KB below k.data: the caller passes k as a view past spare blocks). The 256 bytes can cost
-# a CTA per SM (the bf16 decode build drops to one, and so splits differently: check the count). Build a library from the patched
-# tree (make dist, or cmake --build build-dist --target attn), then `git checkout
-# runtime/include/attn/device`. Usage: python3 bench/probes/cta_probe_patch.py [repo root]
+# Instruments a checkout's device headers for cta_timeline.py: each CTA's thread 0 stores clock64
+# (and globaltimer) stamps straight to 512 bytes of a scratch area that ends where k's data begins
+# (CTA i at byte 512 i of the 128 KB below k.data: the caller passes k as a view past spare
+# blocks). No shared memory is used, so every build keeps its CTAs per SM and its split. Build a
+# library from the patched tree (make dist, or cmake --build build-dist --target attn), then
+# `git checkout runtime/include/attn/device`. Usage: python3 bench/probes/cta_probe_patch.py [repo root]
 import os
 import sys
 
@@ -18,22 +17,29 @@ def sub(f, old, new):
 
 
 # Slots: 0 globaltimer and 1 clock64 at entry, 2 after the metadata, 3 Q landed, 4 past
-# await_previous's wait (overlapping launches; else 0), 5 store_out's
-# entry, 6 clock64 and 7 globaltimer at its end, 8 K tiles waited for, 9 SM id << 32 | the
-# sequence's keys + queries, 10.. each K tile's arrival (the first 22).
+# await_previous's wait (overlapping launches), 5 store_out's entry, 6 clock64 and 7 globaltimer
+# at its end, 8 gridDim.x << 32 | the index (n0 / BN) of the last K tile waited for, 9 SM id << 32
+# | the sequence's keys + queries, 16 + t % 48 K tile t's arrival. Slots are not cleared: a CTA's
+# tiles are its part's (cta_timeline.py computes them from the split).
 sub("Cta.h", "template <class C> struct Cta {", r'''#ifdef ATTN_GPU
 typedef unsigned long long probe_t;
+__device__ probe_t *attn_probe_base;
 ATTN_FN probe_t probe_clock() { probe_t c; asm volatile("mov.u64 %0, %%clock64;" : "=l"(c) :: "memory"); return c; }
 ATTN_FN probe_t probe_gtime() { probe_t c; asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(c) :: "memory"); return c; }
-ATTN_FN probe_t *probe_slots() { __shared__ probe_t s[32]; return s; }
-#define ATTN_PROBE(stmt) do { if (threadIdx.x == 0) { stmt; } } while (0)
+ATTN_FN probe_t *probe_slots() {
+  const unsigned cta = (blockIdx.z * gridDim.y + blockIdx.y) * gridDim.x + blockIdx.x;
+  return attn_probe_base + (cta % 256) * 64;
+}
+#define ATTN_PROBE(...) do { if (threadIdx.x == 0) { __VA_ARGS__; } } while (0)
 #else
-#define ATTN_PROBE(stmt) do {} while (0)
+#define ATTN_PROBE(...) do {} while (0)
 #endif
 template <class C> struct Cta {''')
 sub("Cta.h", "  ATTN_FN explicit Cta(const Args &args) : a(args) {\n",
     "  ATTN_FN explicit Cta(const Args &args) : a(args) {\n"
-    "    ATTN_PROBE(probe_slots()[0] = probe_gtime(); probe_slots()[1] = probe_clock(); probe_slots()[8] = 0; probe_slots()[4] = 0);\n")
+    "    ATTN_PROBE(probe_t g_ = probe_gtime(); probe_t c_ = probe_clock();\n"
+    "               attn_probe_base = reinterpret_cast<probe_t *>(static_cast<u8 *>(const_cast<void *>(a.k.data)) - 131072);\n"
+    "               probe_slots()[0] = g_; probe_slots()[1] = c_; probe_slots()[4] = 0);\n")
 sub("Cta.h", "    q_last = kv_len - q_len + last - 1;\n  }\n",
     "    q_last = kv_len - q_len + last - 1;\n"
     "    ATTN_PROBE(unsigned sm_; asm volatile(\"mov.u32 %0, %%smid;\" : \"=r\"(sm_));\n"
@@ -42,18 +48,12 @@ sub("TileGpu.h", "  QLoader<C>::template finish<PENDING>(sm, sm.q());\n  return 
     "  QLoader<C>::template finish<PENDING>(sm, sm.q());\n  ATTN_PROBE(probe_slots()[3] = probe_clock());\n  return sm.q();\n")
 sub("TileGpu.h", "        PageRing<C>(sm).publish_ahead(copy_first<C>(n0));\n    });\n",
     "        PageRing<C>(sm).publish_ahead(copy_first<C>(n0));\n    });\n"
-    "    ATTN_PROBE(probe_t i = probe_slots()[8]++; if (i < 22) probe_slots()[10 + i] = probe_clock());\n")
+    "    ATTN_PROBE(const unsigned t_ = unsigned(n0) / C::BN; probe_slots()[16 + t_ % 48] = probe_clock();\n"
+    "               probe_slots()[8] = (probe_t(gridDim.x) << 32) | t_);\n")
 sub("TileGpu.h", "  wait_previous_launch();\n  allow_next_launch();\n}\n",
     "  wait_previous_launch();\n  ATTN_PROBE(probe_slots()[4] = probe_clock());\n  allow_next_launch();\n}\n")
 sub("Ops.h", "  const Args &a = cta.a;\n  Rows<C> weight;\n",
     "  const Args &a = cta.a;\n  ATTN_PROBE(probe_slots()[5] = probe_clock());\n  Rows<C> weight;\n")
-sub("Ops.h", "  }\n}\n\n/// The merge of a split launch", """  }
-  ATTN_PROBE(probe_slots()[6] = probe_clock(); probe_slots()[7] = probe_gtime();
-             const unsigned cta_ = (blockIdx.z * gridDim.y + blockIdx.y) * gridDim.x + blockIdx.x;
-             probe_t *dst = reinterpret_cast<probe_t *>(static_cast<u8 *>(const_cast<void *>(cta.a.k.data)) -
-                                                        65536 + (cta_ % 256) * 256);
-             for (int i = 0; i < 32; ++i) dst[i] = probe_slots()[i]);
-}
-
-/// The merge of a split launch""")
+sub("Ops.h", "  }\n}\n\n/// The merge of a split launch",
+    "  }\n  ATTN_PROBE(probe_slots()[6] = probe_clock(); probe_slots()[7] = probe_gtime());\n}\n\n/// The merge of a split launch")
 print("patched", DEV)

@@ -7,14 +7,18 @@
 # same by the CTAs on the SM. `period` is the graph's time per launch, so for a served launch
 # the next one's wait ends about `period` after this one's: what lies between the last CTA's
 # end and that is the merge's tail. From the bundle's root, ATTN_LIBRARY set to the patched
-# library: python3 bench/probes/cta_timeline.py (the SM clock is measured: clock64 against globaltimer)
+# library: python3 bench/probes/cta_timeline.py [--dump FILE] (the SM clock is measured: clock64
+# against globaltimer; --dump writes every CTA's stamps, by name and mode, as JSON)
+import json
+import sys
 from collections import Counter
 from statistics import median
 
 import torch
 from case import Step, kernels
 
-L, SCRATCH = 8192, 65536  # cta_probe_patch.py's stamps: 256 CTAs x 256 bytes below k's data
+L, SCRATCH = 8192, 131072  # cta_probe_patch.py's stamps: 256 CTAs x 512 bytes below k's data
+DECODE_BN = {"bf16": 64, "fp8": 192}  # the decode builds' K/V tile widths (attnc --emit=cuda --decode-build)
 
 
 class ScratchStep(Step):
@@ -33,7 +37,7 @@ class ScratchStep(Step):
             self.scratch[name] = full.view(torch.uint8).reshape(-1)[at - SCRATCH:at].view(torch.int64)
 
     def stamps(self, name):
-        return self.scratch[name].reshape(256, 32).tolist()
+        return self.scratch[name].reshape(256, 64).tolist()
 
 
 def replay(fn, n=10):
@@ -57,30 +61,62 @@ def spread(xs):
     return f"{min(xs):6.2f} {median(xs):6.2f} {max(xs):6.2f}"
 
 
-def summary(rs, t0, ghz):
+def tiles(i, r, bn):
+    """Stamp slots of the K tiles CTA i waited for, in order: its part of the L keys."""
+    splits, last = r[8] >> 32, r[8] & 0xFFFFFFFF
+    total = -(-L // bn)
+    chunk = -(-(-(-L // splits)) // bn)
+    first = (i % splits) * chunk
+    return [16 + t % 48 for t in range(first, min(last + 1, total))]
+
+
+def summary(rs, t0, ghz, bn):
     at = lambda r, i: (r[0] - t0) / 1e3 + (r[i] - r[1]) / ghz / 1e3
-    n = [min(int(r[8]), 22) for r in rs]
-    steps = [(r[11 + k] - r[10 + k]) / ghz / 1e3 for r, m in zip(rs, n) for k in range(m - 1)]
+    ts = [tiles(i, r, bn) for i, r in rs]
+    rs = [r for _, r in rs]
+    steps = [(r[t[k + 1]] - r[t[k]]) / ghz / 1e3 for r, t in zip(rs, ts) for k in range(len(t) - 1)]
     cols = [("entry", [(r[0] - t0) / 1e3 for r in rs])]
     if all(r[4] for r in rs):
         cols.append(("waited", [at(r, 4) for r in rs]))
-    cols += [("K0", [at(r, 10) for r in rs]), ("last K", [at(r, 9 + m) for r, m in zip(rs, n)]),
+    cols += [("K0", [at(r, t[0]) for r, t in zip(rs, ts)]), ("last K", [at(r, t[-1]) for r, t in zip(rs, ts)]),
              ("store_out", [at(r, 5) for r in rs]), ("end", [(r[7] - t0) / 1e3 for r in rs])]
-    return (f"n {len(rs)} tiles {median(n)} K step {median(steps) if steps else 0:.2f} | "
+    return (f"n {len(rs)} tiles {median(len(t) for t in ts)} K step {median(steps) if steps else 0:.2f} | "
             + " | ".join(f"{c} {spread(x)}" for c, x in cols))
+
+
+def balance(rs, t0, ghz, bn, tile_bytes):
+    """The K tiles' rate summed over CTAs (while all stream), and when the last K tile would land
+    if every CTA kept its own rate but the tiles were shared out so that all end together."""
+    at = lambda r, i: (r[0] - t0) / 1e3 + (r[i] - r[1]) / ghz / 1e3
+    rates, done = [], 0
+    for i, r in rs:
+        t = tiles(i, r, bn)
+        rates.append((len(t) - 1) / (at(r, t[-1]) - at(r, t[0])))  # tiles per us
+        done += len(t) - 1
+    first = median(at(r, tiles(i, r, bn)[0]) for i, r in rs)
+    last = max(at(r, tiles(i, r, bn)[-1]) for i, r in rs)
+    return (f"  all streaming: {sum(rates) * tile_bytes / 1e6:.2f} TB/s; last K tile balanced "
+            f"{first + done / sum(rates):.2f} against {last:.2f}")
 
 
 ks = kernels()
 st = ScratchStep(L)
+dump = {}
 for name, K in ks.items():
     for how, fn in (("default", st.launch(K, name)), ("served", st.served(K, name))):
         fn(); torch.cuda.synchronize()
         period = replay(fn)
-        rs = [r for r in st.stamps(name) if r[1] and r[8] and (r[9] & 0xFFFFFFFF) == L + 1]
-        t0 = min(r[0] for r in rs)
-        ghz = median((r[6] - r[1]) / max(1, r[7] - r[0]) for r in rs)
-        per_sm = Counter(r[9] >> 32 for r in rs)
-        print(f"{name} {how} L={L}: period {period:.1f} us, clock {ghz:.2f} GHz; (min median max) {summary(rs, t0, ghz)}",
+        dump[f"{name} {how}"] = {"period": period, "stamps": st.stamps(name)}
+        rs = [(i, r) for i, r in enumerate(st.stamps(name)) if r[1] and r[8] and (r[9] & 0xFFFFFFFF) == L + 1]
+        t0 = min(r[0] for _, r in rs)
+        ghz = median((r[6] - r[1]) / max(1, r[7] - r[0]) for _, r in rs)
+        per_sm = Counter(r[9] >> 32 for _, r in rs)
+        bn = DECODE_BN[name]
+        print(f"{name} {how} L={L}: period {period:.1f} us, clock {ghz:.2f} GHz; (min median max) {summary(rs, t0, ghz, bn)}",
               flush=True)
+        print(balance(rs, t0, ghz, bn, bn * 128 * (2 if name == "fp8" else 4)))
         for c in sorted(set(per_sm.values())):
-            print(f"  {c} CTA(s) on the SM: {summary([r for r in rs if per_sm[r[9] >> 32] == c], t0, ghz)}")
+            print(f"  {c} CTA(s) on the SM: {summary([x for x in rs if per_sm[x[1][9] >> 32] == c], t0, ghz, bn)}")
+if "--dump" in sys.argv:
+    with open(sys.argv[sys.argv.index("--dump") + 1], "w") as f:
+        json.dump(dump, f)
