@@ -31,18 +31,14 @@ inline thread_local BlockIndex tl_block = {0, 0, 0};
 inline BlockIndex block_index() { return tl_block; }
 #endif
 
-/// Brings the line of p into L2 (a hint; nothing on the host).
-ATTN_FN void prefetch_l2(const void *p) {
+/// Brings the line of p into L1 or L2 (a hint; nothing on the host).
+template <int LEVEL> ATTN_FN void prefetch(const void *p) {
+  static_assert(LEVEL == 1 || LEVEL == 2, "prefetch into L1 or L2");
 #ifdef ATTN_GPU
-  asm volatile("prefetch.global.L2 [%0];" ::"l"(p));
-#else
-  (void)p;
-#endif
-}
-/// Brings the line of p into L1 (a hint; nothing on the host).
-ATTN_FN void prefetch_l1(const void *p) {
-#ifdef ATTN_GPU
-  asm volatile("prefetch.global.L1 [%0];" ::"l"(p));
+  if constexpr (LEVEL == 1)
+    asm volatile("prefetch.global.L1 [%0];" ::"l"(p));
+  else
+    asm volatile("prefetch.global.L2 [%0];" ::"l"(p));
 #else
   (void)p;
 #endif
@@ -97,7 +93,7 @@ template <class C, int ES, int STEP, int ROWS = C::BN> struct KvRows {
   /// the copies of a later tile may find it there (copies whose entries are not staged).
   ATTN_FN void prefetch_page(int kv, int last) const {
     if (C::PAGE > 0)
-      prefetch_l1(table + first_page(kv, last));
+      prefetch<1>(table + first_page(kv, last));
   }
 };
 

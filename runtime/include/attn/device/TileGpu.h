@@ -617,7 +617,7 @@ template <class C, class T, int D> ATTN_FN void prefetch_keys(const Cta<C> &cta,
   constexpr int LINES = (D * int(sizeof(T)) + 127) / 128;
   const auto rows = cta.template kv_rows<int(sizeof(T)), 1>(t);
   for (int i = int(threadIdx.x); i < n * LINES; i += C::WARPS * 32)
-    prefetch_l2(rows.at(lo, i / LINES, 0, cta.kv_len - 1) + i % LINES * 128);
+    prefetch<2>(rows.at(lo, i / LINES, 0, cta.kv_len - 1) + i % LINES * 128);
 }
 /// tile.await_previous: in an overlapping launch (Args::overlap), the query tile and the first
 /// STAGES tiles of keys [lo, hi) into L2 (coherent: the copies after the wait still see what
@@ -628,7 +628,7 @@ template <class C> ATTN_FN void await_previous(const Cta<C> &cta, const Smem<C> 
   constexpr int QLINES = (C::DQK * int(sizeof(typename C::QT)) + 127) / 128;
   for (int i = int(threadIdx.x); i < C::BM * QLINES; i += C::WARPS * 32)
     if (cta.row_valid(i / QLINES))
-      prefetch_l2(cta.q_row(i / QLINES) + i % QLINES * 128);
+      prefetch<2>(cta.q_row(i / QLINES) + i % QLINES * 128);
   const int n = hi - lo < C::STAGES * C::BN ? hi - lo : C::STAGES * C::BN;
   prefetch_keys<C, typename C::KT, C::DQK>(cta, cta.a.k, lo, n);
   prefetch_keys<C, typename C::VT, C::DV>(cta, cta.a.v, lo, n);
