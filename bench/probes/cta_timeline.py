@@ -4,7 +4,8 @@
 # (globaltimer at entry, clock64 since it at the SM clock): min / median / max over CTAs of the
 # entry, the previous launch's end seen (await_previous's wait, served only), the first and
 # last K tile waited for, store_out's entry and the CTA's end; the step between K tiles; the
-# same by the CTAs on the SM. `period` is the graph's time per launch, so for a served launch
+# same by the CTAs on the SM; the K tiles' rate summed over the CTAs and the balanced end
+# (balance()). `period` is the graph's time per launch, so for a served launch
 # the next one's wait ends about `period` after this one's: what lies between the last CTA's
 # end and that is the merge's tail. From the bundle's root, ATTN_LIBRARY set to the patched
 # library: python3 bench/probes/cta_timeline.py [--dump FILE] (the SM clock is measured: clock64
