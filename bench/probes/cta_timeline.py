@@ -16,7 +16,7 @@ from collections import Counter
 from statistics import median
 
 import torch
-from case import Step, kernels
+from case import D, Step, kernels
 
 L, SCRATCH = 8192, 131072  # cta_probe_patch.py's stamps: 256 CTAs x 512 bytes below k's data
 DECODE_BN = {"bf16": 64, "fp8": 192}  # the decode builds' K/V tile widths (attnc --emit=cuda --decode-build)
@@ -62,42 +62,45 @@ def spread(xs):
     return f"{min(xs):6.2f} {median(xs):6.2f} {max(xs):6.2f}"
 
 
+def ceil_div(a, b):
+    return -(-a // b)
+
+
 def tiles(i, r, bn):
     """Stamp slots of the K tiles CTA i waited for, in order: its part of the L keys."""
     splits, last = r[8] >> 32, r[8] & 0xFFFFFFFF
-    total = -(-L // bn)
-    chunk = -(-(-(-L // splits)) // bn)
-    first = (i % splits) * chunk
-    return [16 + t % 48 for t in range(first, min(last + 1, total))]
+    first = (i % splits) * ceil_div(ceil_div(L, splits), bn)
+    return [16 + t % 48 for t in range(first, min(last + 1, ceil_div(L, bn)))]
 
 
-def summary(rs, t0, ghz, bn):
-    at = lambda r, i: (r[0] - t0) / 1e3 + (r[i] - r[1]) / ghz / 1e3
-    ts = [tiles(i, r, bn) for i, r in rs]
-    rs = [r for _, r in rs]
-    steps = [(r[t[k + 1]] - r[t[k]]) / ghz / 1e3 for r, t in zip(rs, ts) for k in range(len(t) - 1)]
-    cols = [("entry", [(r[0] - t0) / 1e3 for r in rs])]
-    if all(r[4] for r in rs):
-        cols.append(("waited", [at(r, 4) for r in rs]))
-    cols += [("K0", [at(r, t[0]) for r, t in zip(rs, ts)]), ("last K", [at(r, t[-1]) for r, t in zip(rs, ts)]),
-             ("store_out", [at(r, 5) for r in rs]), ("end", [(r[7] - t0) / 1e3 for r in rs])]
-    return (f"n {len(rs)} tiles {median(len(t) for t in ts)} K step {median(steps) if steps else 0:.2f} | "
+def clock(t0, ghz):
+    """Stamp slot i of CTA r in us since t0 (clock64 counted from the CTA's entry)."""
+    return lambda r, i: (r[0] - t0) / 1e3 + (r[i] - r[1]) / ghz / 1e3
+
+
+def summary(cs, t0, ghz):
+    """cs: (stamps, K tile slots) of each CTA."""
+    at = clock(t0, ghz)
+    steps = [(r[t[k + 1]] - r[t[k]]) / ghz / 1e3 for r, t in cs for k in range(len(t) - 1)]
+    cols = [("entry", [(r[0] - t0) / 1e3 for r, _ in cs])]
+    if all(r[4] for r, _ in cs):
+        cols.append(("waited", [at(r, 4) for r, _ in cs]))
+    cols += [("K0", [at(r, t[0]) for r, t in cs]), ("last K", [at(r, t[-1]) for r, t in cs]),
+             ("store_out", [at(r, 5) for r, _ in cs]), ("end", [(r[7] - t0) / 1e3 for r, _ in cs])]
+    return (f"n {len(cs)} tiles {median(len(t) for _, t in cs)} K step {median(steps) if steps else 0:.2f} | "
             + " | ".join(f"{c} {spread(x)}" for c, x in cols))
 
 
-def balance(rs, t0, ghz, bn, tile_bytes):
+def balance(cs, t0, ghz, tile_bytes):
     """The K tiles' rate summed over CTAs (while all stream), and when the last K tile would land
     if every CTA kept its own rate but the tiles were shared out so that all end together."""
-    at = lambda r, i: (r[0] - t0) / 1e3 + (r[i] - r[1]) / ghz / 1e3
-    rates, done = [], 0
-    for i, r in rs:
-        t = tiles(i, r, bn)
-        rates.append((len(t) - 1) / (at(r, t[-1]) - at(r, t[0])))  # tiles per us
-        done += len(t) - 1
-    first = median(at(r, tiles(i, r, bn)[0]) for i, r in rs)
-    last = max(at(r, tiles(i, r, bn)[-1]) for i, r in rs)
-    return (f"  all streaming: {sum(rates) * tile_bytes / 1e6:.2f} TB/s; last K tile balanced "
-            f"{first + done / sum(rates):.2f} against {last:.2f}")
+    at = clock(t0, ghz)
+    rate = sum((len(t) - 1) / (at(r, t[-1]) - at(r, t[0])) for r, t in cs)  # tiles per us
+    done = sum(len(t) - 1 for _, t in cs)
+    first = median(at(r, t[0]) for r, t in cs)
+    last = max(at(r, t[-1]) for r, t in cs)
+    return (f"  all streaming: {rate * tile_bytes / 1e6:.2f} TB/s; last K tile balanced "
+            f"{first + done / rate:.2f} against {last:.2f}")
 
 
 ks = kernels()
@@ -107,17 +110,18 @@ for name, K in ks.items():
     for how, fn in (("default", st.launch(K, name)), ("served", st.served(K, name))):
         fn(); torch.cuda.synchronize()
         period = replay(fn)
-        dump[f"{name} {how}"] = {"period": period, "stamps": st.stamps(name)}
-        rs = [(i, r) for i, r in enumerate(st.stamps(name)) if r[1] and r[8] and (r[9] & 0xFFFFFFFF) == L + 1]
-        t0 = min(r[0] for _, r in rs)
-        ghz = median((r[6] - r[1]) / max(1, r[7] - r[0]) for _, r in rs)
-        per_sm = Counter(r[9] >> 32 for _, r in rs)
+        stamps = st.stamps(name)
+        dump[f"{name} {how}"] = {"period": period, "stamps": stamps}
         bn = DECODE_BN[name]
-        print(f"{name} {how} L={L}: period {period:.1f} us, clock {ghz:.2f} GHz; (min median max) {summary(rs, t0, ghz, bn)}",
+        cs = [(r, tiles(i, r, bn)) for i, r in enumerate(stamps) if r[1] and r[8] and (r[9] & 0xFFFFFFFF) == L + 1]
+        t0 = min(r[0] for r, _ in cs)
+        ghz = median((r[6] - r[1]) / max(1, r[7] - r[0]) for r, _ in cs)
+        per_sm = Counter(r[9] >> 32 for r, _ in cs)
+        print(f"{name} {how} L={L}: period {period:.1f} us, clock {ghz:.2f} GHz; (min median max) {summary(cs, t0, ghz)}",
               flush=True)
-        print(balance(rs, t0, ghz, bn, bn * 128 * (2 if name == "fp8" else 4)))
+        print(balance(cs, t0, ghz, 2 * bn * D * st.kv(name)[0].element_size()))
         for c in sorted(set(per_sm.values())):
-            print(f"  {c} CTA(s) on the SM: {summary([x for x in rs if per_sm[x[1][9] >> 32] == c], t0, ghz, bn)}")
+            print(f"  {c} CTA(s) on the SM: {summary([x for x in cs if per_sm[x[0][9] >> 32] == c], t0, ghz)}")
 if "--dump" in sys.argv:
     with open(sys.argv[sys.argv.index("--dump") + 1], "w") as f:
         json.dump(dump, f)
