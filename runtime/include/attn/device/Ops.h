@@ -205,9 +205,9 @@ ATTN_FN void store_out(const Cta<C> &cta, Tile<C, COLS> acc, Rows<C> m, Rows<C> 
       dst[slot] = cta.row_valid(row) ? a.part_out + part_row(row) * C::DV : nullptr;
     });
     store_rows(acc, dst, factor);
-    for_each_row(factor, [&](float &, int slot, int row) {
+    for_each_row(m, [&](float &x, int slot, int row) {
       if (cta.row_valid(row) && stores_row<C>())
-        a.part_lse[part_row(row)] = row_lse2(m.x[slot], l.x[slot]);
+        a.part_lse[part_row(row)] = row_lse2(x, l.x[slot]);
     });
   } else {
     OT *out = static_cast<OT *>(const_cast<void *>(a.out.data)), *dst[Rows<C>::N];
