@@ -54,6 +54,21 @@ class Step:
         """The K and V bytes one step reads."""
         return 2 * B * self.L * Hkv * D * self.kv(name)[0].element_size()
 
+    def reference(self, name):
+        """fp32 attention on the values build `name` computes with (GQA: Hq / Hkv query heads a
+        KV head), [B, Hq, D]."""
+        k, v = self.kv_values(name)
+        rows = self.table.long()
+        kf = k[rows].reshape(B, self.L, Hkv, D).repeat_interleave(Hq // Hkv, 2)
+        vf = v[rows].reshape(B, self.L, Hkv, D).repeat_interleave(Hq // Hkv, 2)
+        s = torch.einsum("bhd,blhd->bhl", self.q.float(), kf) / D ** 0.5
+        return torch.einsum("bhl,blhd->bhd", s.softmax(-1), vf)
+
+    def error(self, out, name):
+        """The largest difference of a launch's out (or (out, lse)) from reference(name)."""
+        out = out[0] if isinstance(out, tuple) else out
+        return (out.float() - self.reference(name)).abs().max().item()
+
     def args(self, name, **kw):
         """K and V of build `name` and the rest of a launch's arguments; kw: e.g. num_splits."""
         k, v, scales = self.kv(name)

@@ -93,12 +93,14 @@ std::optional<ConfigOverrides> attn::decodeOverrides(const Signature &sig, const
     return std::nullopt;
   ConfigOverrides d = o;
   if (isFP8(sig.k.dtype) || isFP8(sig.v.dtype)) {
-    // fp8 K/V: warp split, 16 rows (one m16 tile: a decode step's 4-8 heads) on 4 warps of 48
-    // keys each (192-key tiles), two stages: the codes widen in registers, and two CTAs fit an
-    // SM (112 KB at head dim 128, the only one with a ping-pong default and so a decode build).
-    // 64-key tiles on three CTAs measured 1-3 % slower (docs/performance.md v0.14).
+    // fp8 K/V: warp split on 8 rows (a decode step's 4-8 heads on the MMAs' n, the keys on
+    // their rows: no MMA computes padding rows past 8) on 4 warps of 48 keys each (192-key
+    // tiles), two stages: the codes widen in registers, and two CTAs fit an SM (110 KB at head
+    // dim 128, the only one with a ping-pong default and so a decode build). 16 rows (one m16
+    // tile of queries) measured 4 % slower at 8k keys (docs/performance.md v0.25); 64-key
+    // tiles on three CTAs 1-3 % slower (v0.14).
     d.mma = "mma.sync", d.warpSplit = true, d.pingpong = false;
-    d.blockM = 16, d.blockN = 192, d.warps = 4, d.stages = 2;
+    d.blockM = 8, d.blockN = 192, d.warps = 4, d.stages = 2;
     return d;
   }
   // Three 64-key stages still fit two CTAs per SM at head dim 128 (2 x 113 KB).
@@ -129,8 +131,11 @@ std::string attn::checkConfig(const KernelConfig &c, const Signature &sig) {
     int64_t dv = roundUp16(sig.v.headDim);
     if (c.mma != "mma.sync" || c.pingpong)
       return "warp_split needs mma = mma.sync, without pingpong";
-    if (c.blockM < 16 || c.blockM % 16 != 0)
-      return llvm::formatv("block_m = {0}: warp_split needs a positive multiple of 16", c.blockM);
+    bool keyRows = isFP8(sig.k.dtype) && isFP8(sig.v.dtype);
+    if (c.blockM == 8 ? !keyRows : c.blockM < 16 || c.blockM % 16 != 0)
+      return llvm::formatv("block_m = {0}: warp_split needs a positive multiple of 16, or 8 with fp8 k "
+                           "and v (keys on the MMA's rows)",
+                           c.blockM);
     if (c.blockN % (16 * c.warps) != 0 || c.blockN == dv)
       return llvm::formatv("block_n = {0}: warp_split needs a multiple of 16 * warps = {1} (16 keys "
                            "a warp at least) other than the padded v head dim {2}",

@@ -28,6 +28,7 @@
 // RUN: attn-opt %t/split-wgmma.mlir --attn-select-config="warp-split=on" -verify-diagnostics
 // RUN: attn-opt %t/split-block-n.mlir --attn-select-config="mma=mma.sync warp-split=on block-m=16 block-n=128" -verify-diagnostics
 // RUN: attn-opt %t/split-fp8-d.mlir --attn-select-config="mma=mma.sync warp-split=on block-m=16 block-n=64" -verify-diagnostics
+// RUN: attn-opt %t/split-rows8.mlir --attn-select-config="mma=mma.sync warp-split=on block-m=8 block-n=64" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=ROWS8
 
 //--- kernels.mlir
 // Head dim 64: wgmma 128 x 128 tiles on 8 warps, two stages, no ping-pong (the MMAs are too
@@ -332,6 +333,32 @@ attn.kernel @split_block_n attributes {k = #attn.tensor<bf16, 128>, out = #attn.
 // fp8 codes are read 32 bytes at a time.
 // expected-error @+1 {{cannot build this kernel: head dims 80 and 80: warp_split reads fp8 K and V in 32-byte steps; use multiples of 32}}
 attn.kernel @split_fp8_d attributes {k = #attn.tensor<f8E4M3FN, 80, per_tensor>, out = #attn.tensor<bf16, 80>, q = #attn.tensor<bf16, 80>, softmax_scale = 0.088388347648318433 : f64, v = #attn.tensor<f8E4M3FN, 80, per_tensor>} score {
+^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+  attn.yield %s : f32
+} mask {
+^bb0(%b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+  %0 = attn.causal %q_idx, %kv_idx
+  attn.yield %0 : i1
+}
+
+//--- split-rows8.mlir
+// 8 rows put the keys on the MMAs' rows, which the fp8 K and V paths read from their codes;
+// bf16 K and V have no such path.
+// ROWS8-LABEL: attn.kernel @split_rows8_fp8 attributes
+// ROWS8-SAME:  config = {arch = "sm_90a", block_m = 8 : i64, block_n = 64 : i64, heads_per_tile = 4 : i64, mma = "mma.sync", pingpong = false, stages = 1 : i64, warp_split = true, warps = 4 : i64}
+attn.kernel @split_rows8_fp8 attributes {gqa = 4 : i64, k = #attn.tensor<f8E4M3FN, 128, per_tensor>, out = #attn.tensor<bf16, 128>, q = #attn.tensor<bf16, 128>, softmax_scale = 0.088388347648318433 : f64, v = #attn.tensor<f8E4M3FN, 128, per_tensor>} score {
+^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+  attn.yield %s : f32
+} mask {
+^bb0(%b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
+  %0 = attn.causal %q_idx, %kv_idx
+  attn.yield %0 : i1
+}
+
+// -----
+
+// expected-error @+1 {{cannot build this kernel: block_m = 8: warp_split needs a positive multiple of 16, or 8 with fp8 k and v (keys on the MMA's rows)}}
+attn.kernel @split_rows8_bf16 attributes {gqa = 4 : i64, k = #attn.tensor<bf16, 128>, out = #attn.tensor<bf16, 128>, q = #attn.tensor<bf16, 128>, softmax_scale = 0.088388347648318433 : f64, v = #attn.tensor<bf16, 128>} score {
 ^bb0(%s: f32, %b: i32, %h: i32, %q_idx: i32, %kv_idx: i32):
   attn.yield %s : f32
 } mask {

@@ -43,8 +43,13 @@ template <class C, int ROWBYTES, int THREADS_ = C::WARPS * 32> struct CopyRows {
 template <class C> struct Layout {
   static constexpr int DQKP = (C::DQK + 15) / 16 * 16; ///< q/k head dim padded to the MMA's k
   static constexpr int DVP = (C::DV + 15) / 16 * 16;   ///< v head dim padded to 16 columns
-  /// 16-row MMA tiles per warp: a warp's own rows, or all of them when the warps split the keys.
-  static constexpr int MT_PER_WARP = C::WARP_SPLIT ? C::BM / 16 : C::BM / (16 * C::WARPS);
+  /// Warp split over 8 rows (a decode step's heads): the keys (and P.V's head dim) are the
+  /// MMAs' 16 rows and the tile's 8 query rows their n, so no MMA computes padding rows past
+  /// the 8 (TileGpu.h's KEY_ROWS layout). fp8 K and V only: their MMAs widen codes.
+  static constexpr bool KEY_ROWS = C::WARP_SPLIT && C::BM == 8;
+  /// 16-row MMA tiles per warp: a warp's own rows, or all of them when the warps split the keys
+  /// (one set of row slots with KEY_ROWS).
+  static constexpr int MT_PER_WARP = KEY_ROWS ? 1 : C::WARP_SPLIT ? C::BM / 16 : C::BM / (16 * C::WARPS);
   /// Keys of a K/V tile one warp computes: its slice when the warps split the keys, else all.
   static constexpr int SLICE = C::WARP_SPLIT ? C::BN / C::WARPS : C::BN;
   static constexpr bool Q8 = IsFP8<typename C::QT>::value, K8 = IsFP8<typename C::KT>::value,
@@ -108,7 +113,9 @@ template <class C> struct Layout {
                     : r * STRIDE * 2 + c * 16;
   }
 
-  static_assert(C::BM % (C::WARP_SPLIT ? 16 : 16 * C::WARPS) == 0, "BM must be a multiple of 16 * WARPS (16 with warp split)");
+  static_assert(KEY_ROWS || C::BM % (C::WARP_SPLIT ? 16 : 16 * C::WARPS) == 0,
+                "BM must be a multiple of 16 * WARPS (16 with warp split, or 8)");
+  static_assert(!KEY_ROWS || (KRAW && VRAW), "warp split over 8 rows: fp8 K and V");
   static_assert(!C::WARP_SPLIT || (!C::WGMMA && C::BN % (16 * C::WARPS) == 0 && C::BN != DVP),
                 "warp split: mma.sync, 16 keys a warp at least, and score tiles (BN columns) "
                 "told from accumulators (DV columns) by their width");

@@ -21,7 +21,11 @@
 // Warp split (C::WARP_SPLIT, mma.sync): every warp holds all BM rows and a slice of each K/V
 // tile's keys, which it copies and waits for itself, with its own online softmax; the warps'
 // m, l and O merge through shared memory in the epilogue. Its fp8 K and V tiles stay codes,
-// read with ldmatrix and widened in registers (fp8 q and k multiply on m16n8k32).
+// read with ldmatrix and widened in registers (fp8 q and k multiply on m16n8k32). Over 8 rows
+// (Layout<C>::KEY_ROWS, a decode step's heads) the MMAs swap their operands: keys (and V's head
+// dim) are the 16 rows, the 8 query rows the n, so S^T and O^T are held and P^T is transposed in
+// registers (movmatrix) into the B operand of P.V; row statistics reduce across the 8 lanes
+// that share a row instead of the 4.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTN_DEVICE_TILEGPU_H
@@ -176,33 +180,59 @@ template <> struct Widen4<e4m3, f16> {
 
 /// This thread's part of a BM x COLS float tile: mma C fragments of its warp's rows. With split
 /// keys (C::WARP_SPLIT) every warp holds all rows, and a score tile (BN columns) only the warp's
-/// slice of the keys.
+/// slice of the keys. KEY_ROWS (warp split over 8 rows, Layout.h) holds the tile transposed:
+/// each fragment is 16 columns (keys, or V's head dim) on the MMA's rows by the 8 tile rows on
+/// its n, so MTW counts 16-column fragments and NT is 1.
 template <class C, int COLS> struct Tile {
   static constexpr bool SLICED = C::WARP_SPLIT && COLS == C::BN;
   /// A warp-split accumulator of fp8 V: each 16 columns are two n-tiles, even and odd (tile_col).
   static constexpr bool INTERLEAVED = C::WARP_SPLIT && Layout<C>::VRAW && COLS == Layout<C>::DVP;
-  static constexpr int MTW = Layout<C>::MT_PER_WARP, NT = (SLICED ? Layout<C>::SLICE : COLS) / 8;
+  static constexpr int W = SLICED ? Layout<C>::SLICE : COLS; ///< columns this thread's warp holds
+  static constexpr int MTW = Layout<C>::KEY_ROWS ? W / 16 : Layout<C>::MT_PER_WARP;
+  static constexpr int NT = Layout<C>::KEY_ROWS ? 1 : W / 8;
+  static_assert(!Layout<C>::KEY_ROWS || W % 16 == 0, "KEY_ROWS tiles are whole 16-column fragments");
   float x[MTW][NT][4];
 };
-/// One float per tile row this thread holds (2 per 16-row MMA tile).
+/// One float per tile row this thread holds (2 per 16-row MMA tile; with KEY_ROWS rows 2 j, 2 j + 1).
 template <class C> struct Rows {
   static constexpr int N = Layout<C>::MT_PER_WARP * 2;
   float x[N];
 };
 
 ATTN_FN int lane_id() { return int(threadIdx.x) & 31; }
-/// Whether this thread stores a row's value: the four lanes of a row hold the same one.
-ATTN_FN bool first_of_row() { return (lane_id() & 3) == 0; }
 ATTN_FN int warp_id() { return int(threadIdx.x) >> 5; }
+/// The lanes that hold a row's elements: the 4 of a C fragment row (lane / 4 alike), or with
+/// KEY_ROWS the 8 with lane % 4 alike. The first of them stores the row's values.
+template <class C> ATTN_FN bool first_of_row() { return (lane_id() & (Layout<C>::KEY_ROWS ? 28 : 3)) == 0; }
+/// v reduced (max or sum) over the lanes of its row.
+template <class C, bool MAX> ATTN_FN float row_lanes_reduce(float v) {
+  constexpr int FIRST = Layout<C>::KEY_ROWS ? 4 : 1, END = Layout<C>::KEY_ROWS ? 32 : 4;
+  ATTN_UNROLL for (int o = FIRST; o < END; o <<= 1) {
+    const float w = __shfl_xor_sync(0xffffffffu, v, o);
+    v = MAX ? fmaxf(v, w) : v + w;
+  }
+  return v;
+}
 
 /// The tile row that this thread's row slot `slot` is.
 template <class C> ATTN_FN int slot_row(int slot) {
+  if constexpr (Layout<C>::KEY_ROWS)
+    return 2 * (lane_id() & 3) + slot;
   return (C::WARP_SPLIT ? 0 : warp_id() * Layout<C>::MT_PER_WARP * 16) + (slot >> 1) * 16 + (lane_id() >> 2) + (slot & 1) * 8;
 }
-/// The tile column of element i of n-tile nt that this thread holds: in a score tile of split
-/// keys, the warp's slice starts at warp * SLICE; a warp-split accumulator of fp8 V
-/// holds each 16 columns as two interleaved n-tiles, even columns and odd (mma_pv_split8).
-template <class C, int COLS> ATTN_FN int tile_col(int nt, int i) {
+/// The row slot of element i of this thread's fragment (mt, nt).
+template <class C> ATTN_FN int elem_slot(int mt, int i) { return Layout<C>::KEY_ROWS ? i & 1 : mt * 2 + (i >> 1); }
+/// The tile column of element i of fragment (mt, nt) that this thread holds: in a score tile of
+/// split keys, the warp's slice starts at warp * SLICE; a warp-split accumulator of fp8 V holds
+/// each 16 columns as two interleaved n-tiles, even columns and odd (mma_pv_split8), or with
+/// KEY_ROWS as a fragment whose rows g and g + 8 are columns 2 g and 2 g + 1 (mma_pv_rows8).
+template <class C, int COLS> ATTN_FN int tile_col(int mt, int nt, int i) {
+  if constexpr (Layout<C>::KEY_ROWS) {
+    const int g = lane_id() >> 2;
+    if constexpr (Tile<C, COLS>::INTERLEAVED)
+      return mt * 16 + 2 * g + (i >> 1);
+    return (Tile<C, COLS>::SLICED ? warp_id() * Layout<C>::SLICE : 0) + mt * 16 + g + (i >> 1) * 8;
+  }
   const int j = 2 * (lane_id() & 3) + (i & 1);
   if constexpr (Tile<C, COLS>::SLICED)
     return warp_id() * Layout<C>::SLICE + nt * 8 + j;
@@ -224,8 +254,8 @@ template <class C, int COLS, class F> ATTN_FN void for_each(Tile<C, COLS> &t, F 
   ATTN_UNROLL for (int mt = 0; mt < Tile<C, COLS>::MTW; ++mt) {
     ATTN_UNROLL for (int nt = 0; nt < Tile<C, COLS>::NT; ++nt) {
       ATTN_UNROLL for (int i = 0; i < 4; ++i) {
-        int slot = mt * 2 + (i >> 1);
-        f(t.x[mt][nt][i], slot, slot_row<C>(slot), tile_col<C, COLS>(nt, i));
+        const int slot = elem_slot<C>(mt, i);
+        f(t.x[mt][nt][i], slot, slot_row<C>(slot), tile_col<C, COLS>(mt, nt, i));
       }
     }
   }
@@ -234,16 +264,24 @@ template <class C, int COLS, class F> ATTN_FN void for_each(Tile<C, COLS> &t, F 
 /// col + 1 (col even) that this thread holds.
 template <class C, int COLS, class F> ATTN_FN void for_each_pair(const Tile<C, COLS> &t, F f) {
   typedef Tile<C, COLS> T;
+  if constexpr (Layout<C>::KEY_ROWS) {
+    // Elements s and s + 2 of a fragment are one row's columns 2 g and 2 g + 1.
+    static_assert(T::INTERLEAVED, "KEY_ROWS pairs: the fp8-V accumulator");
+    ATTN_UNROLL for (int mt = 0; mt < T::MTW; ++mt)
+      ATTN_UNROLL for (int s = 0; s < 2; ++s)
+        f(s, slot_row<C>(s), tile_col<C, COLS>(mt, 0, s), t.x[mt][0][s], t.x[mt][0][s + 2]);
+    return;
+  }
   ATTN_UNROLL for (int mt = 0; mt < T::MTW; ++mt) {
     ATTN_UNROLL for (int h = 0; h < 2; ++h) {
       const int slot = mt * 2 + h, row = slot_row<C>(slot);
       if constexpr (T::INTERLEAVED) {
         ATTN_UNROLL for (int nt = 0; nt < T::NT; nt += 2)
           ATTN_UNROLL for (int i = 2 * h; i < 2 * h + 2; ++i)
-            f(slot, row, tile_col<C, COLS>(nt, i), t.x[mt][nt][i], t.x[mt][nt + 1][i]);
+            f(slot, row, tile_col<C, COLS>(mt, nt, i), t.x[mt][nt][i], t.x[mt][nt + 1][i]);
       } else {
         ATTN_UNROLL for (int nt = 0; nt < T::NT; ++nt)
-          f(slot, row, tile_col<C, COLS>(nt, 2 * h), t.x[mt][nt][2 * h], t.x[mt][nt][2 * h + 1]);
+          f(slot, row, tile_col<C, COLS>(mt, nt, 2 * h), t.x[mt][nt][2 * h], t.x[mt][nt][2 * h + 1]);
       }
     }
   }
@@ -252,8 +290,19 @@ template <class C, class F> ATTN_FN void for_each_row(Rows<C> &r, F f) {
   ATTN_UNROLL for (int s = 0; s < Rows<C>::N; ++s) f(r.x[s], s, slot_row<C>(s));
 }
 
-/// Row-wise max or sum of a score tile, one value per row slot, across the 4 lanes of a row.
+/// Row-wise max or sum of a score tile, one value per row slot, across the lanes of a row.
 template <class C, int COLS, bool MAX> ATTN_FN void row_reduce(float (&out)[Rows<C>::N], const Tile<C, COLS> &t) {
+  if constexpr (Layout<C>::KEY_ROWS) {
+    ATTN_UNROLL for (int s = 0; s < 2; ++s) {
+      float v = t.x[0][0][s];
+      ATTN_UNROLL for (int mt = 0; mt < Tile<C, COLS>::MTW; ++mt)
+        ATTN_UNROLL for (int i = s; i < 4; i += 2)
+          if (mt > 0 || i > s)
+            v = MAX ? fmaxf(v, t.x[mt][0][i]) : v + t.x[mt][0][i];
+      out[s] = row_lanes_reduce<C, MAX>(v);
+    }
+    return;
+  }
   ATTN_UNROLL for (int mt = 0; mt < Tile<C, COLS>::MTW; ++mt) {
     ATTN_UNROLL for (int h = 0; h < 2; ++h) {
       float v = t.x[mt][0][2 * h];
@@ -265,11 +314,7 @@ template <class C, int COLS, bool MAX> ATTN_FN void row_reduce(float (&out)[Rows
           v = MAX ? fmaxf(v, e) : v + e;
         }
       }
-      ATTN_UNROLL for (int o = 1; o < 4; o <<= 1) {
-        float w = __shfl_xor_sync(0xffffffffu, v, o);
-        v = MAX ? fmaxf(v, w) : v + w;
-      }
-      out[mt * 2 + h] = v;
+      out[mt * 2 + h] = row_lanes_reduce<C, MAX>(v);
     }
   }
 }
@@ -288,7 +333,7 @@ template <class C> ATTN_FN bool rows_all_one(const Rows<C> &f) {
 template <class C> ATTN_FN bool owns_col(int col) { return !C::WARP_SPLIT || (col / 16) % C::WARPS == warp_id(); }
 /// Whether this thread stores its row's values (lse): the first lane of the row, in warp 0
 /// with warp split (every warp then holds the row).
-template <class C> ATTN_FN bool stores_row() { return first_of_row() && (!C::WARP_SPLIT || warp_id() == 0); }
+template <class C> ATTN_FN bool stores_row() { return first_of_row<C>() && (!C::WARP_SPLIT || warp_id() == 0); }
 
 /// Where the warps' rows and accumulators meet at the end (warp split): the kernel's dynamic
 /// shared memory, the tiles' space, free once every warp is past its last tile.
@@ -308,7 +353,7 @@ template <class C> ATTN_FN void merge_warp_rows(Rows<C> &m, Rows<C> &l, Rows<C> 
     float *ml = merge_space<C>(); // [WARPS][BM][2]
     cta_sync();
     for_each_row(m, [&](float &x, int slot, int row) {
-      if (first_of_row()) {
+      if (first_of_row<C>()) {
         ml[(warp_id() * C::BM + row) * 2] = x;
         ml[(warp_id() * C::BM + row) * 2 + 1] = l.x[slot];
       }
@@ -340,14 +385,14 @@ template <class C, int COLS> ATTN_FN void merge_warp_acc(const Cta<C> &cta, Tile
     ATTN_UNROLL for (int mt = 0; mt < T::MTW; ++mt)
       ATTN_UNROLL for (int nt = 0; nt < T::NT; ++nt)
         ATTN_UNROLL for (int i = 0; i < 4; ++i)
-          if (live[mt * 2 + (i >> 1)])
-            o[((warp_id() * T::MTW + mt) * T::NT * 4 + nt * 4 + i) * 32 + lane] = acc.x[mt][nt][i] * weight.x[mt * 2 + (i >> 1)];
+          if (live[elem_slot<C>(mt, i)])
+            o[((warp_id() * T::MTW + mt) * T::NT * 4 + nt * 4 + i) * 32 + lane] = acc.x[mt][nt][i] * weight.x[elem_slot<C>(mt, i)];
     cta_sync();
     ATTN_UNROLL for (int mt = 0; mt < T::MTW; ++mt)
       ATTN_UNROLL for (int nt = 0; nt < T::NT; ++nt)
-        if (owns_col<C>(tile_col<C, COLS>(nt, 0)))
+        if (owns_col<C>(tile_col<C, COLS>(mt, nt, 0)))
           ATTN_UNROLL for (int i = 0; i < 4; ++i) {
-            if (!live[mt * 2 + (i >> 1)])
+            if (!live[elem_slot<C>(mt, i)])
               continue;
             float sum = 0.0f;
             ATTN_UNROLL for (int w = 0; w < C::WARPS; ++w) sum += o[(w * N + (mt * T::NT + nt) * 4 + i) * 32 + lane];
@@ -647,10 +692,12 @@ template <class C> ATTN_FN void start_q(const Cta<C> &cta, const Smem<C> &sm) {
   cp_async_commit();
 }
 /// Warp split over fp8 K: Q's A fragments in the k order of mma_qk_split8, read once from the Q
-/// tile by every warp (each holds every row) and kept in registers through the KV loop.
+/// tile by every warp (each holds every row) and kept in registers through the KV loop. With
+/// KEY_ROWS they are Q^T's B fragments (mma_qk_rows8): row g's registers of the A fragment.
 template <class C> struct QFragments {
   static constexpr int MTW = Layout<C>::MT_PER_WARP, KK = Layout<C>::DQKP / 32, H = C::QK8 ? 1 : 2;
-  u32 f[MTW][KK][H][4]; ///< [tile][32 columns][k16 step, or the one k32 step][fragment]
+  static constexpr int R = Layout<C>::KEY_ROWS ? 2 : 4;
+  u32 f[MTW][KK][H][R]; ///< [tile][32 columns][k16 step, or the one k32 step][fragment]
 };
 template <class C> ATTN_FN QFragments<C> q_fragments(const Smem<C> &sm) {
   using L = Layout<C>;
@@ -660,21 +707,30 @@ template <class C> ATTN_FN QFragments<C> q_fragments(const Smem<C> &sm) {
   const int lane = lane_id(), g = lane >> 2, j = lane & 3;
   F q;
   ATTN_UNROLL for (int mt = 0; mt < F::MTW; ++mt) {
-    const u8 *r0 = qb + (mt * 16 + g) * QROW, *r1 = r0 + 8 * QROW;
+    const u8 *r0 = qb + (mt * 16 + g) * QROW, *r1 = r0 + 8 * QROW; // r1: not with KEY_ROWS
     ATTN_UNROLL for (int kk = 0; kk < F::KK; ++kk) {
       if constexpr (C::QK8) {
         // m16n8k32: a0/a1 rows g/g+8 at bytes 4j, a2/a3 the same 16 bytes on.
         const int c = kk * 32 + 4 * j;
         u32 *f = q.f[mt][kk][0];
-        f[0] = *reinterpret_cast<const u32 *>(r0 + c), f[1] = *reinterpret_cast<const u32 *>(r1 + c);
-        f[2] = *reinterpret_cast<const u32 *>(r0 + c + 16), f[3] = *reinterpret_cast<const u32 *>(r1 + c + 16);
+        if constexpr (Layout<C>::KEY_ROWS) {
+          f[0] = *reinterpret_cast<const u32 *>(r0 + c), f[1] = *reinterpret_cast<const u32 *>(r0 + c + 16);
+        } else {
+          f[0] = *reinterpret_cast<const u32 *>(r0 + c), f[1] = *reinterpret_cast<const u32 *>(r1 + c);
+          f[2] = *reinterpret_cast<const u32 *>(r0 + c + 16), f[3] = *reinterpret_cast<const u32 *>(r1 + c + 16);
+        }
       } else {
         // m16n8k16 step h: a0/a2 columns 4j + {0,1}/{2,3} of row g, a1/a3 of row g + 8.
         ATTN_UNROLL for (int h = 0; h < F::H; ++h) {
           const int c = (kk * 32 + h * 16 + 4 * j) * 2;
-          uint2 x0 = *reinterpret_cast<const uint2 *>(r0 + c), x1 = *reinterpret_cast<const uint2 *>(r1 + c);
+          const uint2 x0 = *reinterpret_cast<const uint2 *>(r0 + c);
           u32 *f = q.f[mt][kk][h];
-          f[0] = x0.x, f[1] = x1.x, f[2] = x0.y, f[3] = x1.y;
+          if constexpr (Layout<C>::KEY_ROWS) {
+            f[0] = x0.x, f[1] = x0.y;
+          } else {
+            const uint2 x1 = *reinterpret_cast<const uint2 *>(r1 + c);
+            f[0] = x0.x, f[1] = x1.x, f[2] = x0.y, f[3] = x1.y;
+          }
         }
       }
     }
@@ -701,7 +757,7 @@ template <int PENDING, class C> ATTN_FN auto load_q(const Cta<C> &cta, const Sme
   return q_operand(sm);
 }
 
-/// load_q for bf16 q in f16 tiles: the 4 lanes that hold a row's scores divide the row in place
+/// load_q for bf16 q in f16 tiles: the lanes that hold a row's scores divide the row in place
 /// by its power of two (f16_row_shift of its largest magnitude, exact), and factor takes those
 /// powers back, one per row slot. K_SIGN: the rows also take the sign of k's uniform scale
 /// (tile.load_q's k_sign).
@@ -710,8 +766,9 @@ ATTN_FN auto load_q(const Cta<C> &cta, const Smem<C> &sm, Rows<C> &factor) {
   static_assert(sizeof(typename C::QT) == 2 && sizeof(typename C::MT) == 2, "bf16 rows into f16 tiles");
   load_q_tile<PENDING>(cta, sm);
   u8 *q = reinterpret_cast<u8 *>(sm.q());
-  constexpr int NCH = Layout<C>::DQKP / 8, PER_LANE = (NCH + 3) / 4;
-  const int part = lane_id() & 3;
+  // The row's lanes (first_of_row) split its 16-byte chunks: the 4 of a row, or 8 with KEY_ROWS.
+  constexpr int LANES = Layout<C>::KEY_ROWS ? 8 : 4, NCH = Layout<C>::DQKP / 8, PER_LANE = (NCH + LANES - 1) / LANES;
+  const int part = Layout<C>::KEY_ROWS ? lane_id() >> 2 : lane_id() & 3;
   // With warp split every warp holds every row: all read, then warp 0 alone writes.
   uint4 w[Rows<C>::N][PER_LANE];
   int shift[Rows<C>::N];
@@ -719,15 +776,14 @@ ATTN_FN auto load_q(const Cta<C> &cta, const Smem<C> &sm, Rows<C> &factor) {
     const int r = slot_row<C>(s);
     float m = 0.0f;
     ATTN_UNROLL for (int j = 0; j < PER_LANE; ++j) {
-      if (part + 4 * j < NCH) {
-        w[s][j] = *reinterpret_cast<const uint4 *>(q + Layout<C>::template chunk<C::BM, Layout<C>::SQ>(r, part + 4 * j));
+      if (part + LANES * j < NCH) {
+        w[s][j] = *reinterpret_cast<const uint4 *>(q + Layout<C>::template chunk<C::BM, Layout<C>::SQ>(r, part + LANES * j));
         const u32 *x = reinterpret_cast<const u32 *>(&w[s][j]);
         ATTN_UNROLL for (int i = 0; i < 4; ++i)
           m = fmaxf(m, fmaxf(fabsf(u2f(x[i] << 16)), fabsf(u2f(x[i] & 0xFFFF0000u))));
       }
     }
-    m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 1));
-    m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 2));
+    m = row_lanes_reduce<C, true>(m);
     shift[s] = f16_row_shift(m);
     factor.x[s] = exp2i(-shift[s]);
   }
@@ -738,11 +794,11 @@ ATTN_FN auto load_q(const Cta<C> &cta, const Smem<C> &sm, Rows<C> &factor) {
       const int r = slot_row<C>(s), sh = shift[s];
       const float mul = K_SIGN && cta.k_uniform_scale() < 0.0f ? -exp2i(sh) : exp2i(sh);
       ATTN_UNROLL for (int j = 0; j < PER_LANE; ++j) {
-        if (part + 4 * j < NCH) {
+        if (part + LANES * j < NCH) {
           u32 *x = reinterpret_cast<u32 *>(&w[s][j]);
           ATTN_UNROLL for (int i = 0; i < 4; ++i)
             x[i] = pack2<f16>(u2f(x[i] << 16) * mul, u2f(x[i] & 0xFFFF0000u) * mul);
-          *reinterpret_cast<uint4 *>(q + Layout<C>::template chunk<C::BM, Layout<C>::SQ>(r, part + 4 * j)) = w[s][j];
+          *reinterpret_cast<uint4 *>(q + Layout<C>::template chunk<C::BM, Layout<C>::SQ>(r, part + LANES * j)) = w[s][j];
         }
       }
     }
@@ -933,6 +989,67 @@ template <class C> ATTN_FN void mma_pv_split8(Tile<C, Layout<C>::DVP> &o, const 
   }
 }
 
+// ---- MMAs: warp split over 8 rows, keys on the MMA's rows (KEY_ROWS) -----------------------
+
+/// The transpose of an 8 x 8 matrix of 16-bit values held as C fragments (thread g, j: row g,
+/// columns 2 j and 2 j + 1), in the same layout.
+ATTN_FN u32 movmatrix_trans(u32 x) {
+  u32 y;
+  asm("movmatrix.sync.aligned.m8n8.trans.b16 %0, %1;\n" : "=r"(y) : "r"(x));
+  return y;
+}
+
+/// S^T = K Q^T for the warp's slice of a K tile of fp8 codes: each 16 keys are an m-tile (A,
+/// from K's codes as mma_qk_split8 reads them, so that d pairs up as Q's B fragments were
+/// read) by the 8 rows on n. Fragment mt holds keys mt * 16 + g and + 8 (tile_col), rows 2 j
+/// and 2 j + 1.
+template <class C> ATTN_FN void mma_qk_rows8(Tile<C, C::BN> &s, const QFragments<C> &q, const u8 *k) {
+  using L = Layout<C>;
+  const int lane = lane_id();
+  const u8 *kw = k + warp_id() * L::SLICE * L::SK;
+  for_each(s, [](float &x, int, int, int) { x = 0.0f; });
+  ATTN_UNROLL for (int kk = 0; kk < QFragments<C>::KK; ++kk) {
+    ATTN_UNROLL for (int mt = 0; mt < L::SLICE / 16; ++mt) {
+      u32 b[4]; // keys 0-7 bytes 0-15, keys 0-7 bytes 16-31, keys 8-15 bytes 0-15, keys 8-15 bytes 16-31
+      ldmatrix_x4(b, kw + (mt * 16 + (lane & 7) + ((lane >> 4) << 3)) * L::SK + kk * 32 + ((lane >> 3) & 1) * 16);
+      if constexpr (C::QK8) {
+        const u32 a[4] = {b[0], b[2], b[1], b[3]}; // m16n8k32: rows g / g + 8, bytes 4j and 16 on
+        Mma8<typename C::KT, typename C::QT>::run(s.x[mt][0], a, q.f[0][kk][0][0], q.f[0][kk][0][1]);
+      } else {
+        ATTN_UNROLL for (int h = 0; h < 2; ++h) {
+          const uint2 lo = Widen4<typename C::KT, typename C::MT>::run(b[h]), hi = Widen4<typename C::KT, typename C::MT>::run(b[2 + h]);
+          const u32 a[4] = {lo.x, hi.x, lo.y, hi.y};
+          Mma<typename C::MT>::run(s.x[mt][0], a, q.f[0][kk][h][0], q.f[0][kk][h][1]);
+        }
+      }
+    }
+  }
+}
+
+/// O^T += V^T P^T for the warp's slice of a V tile of fp8 codes: V^T's A fragments from the
+/// codes as mma_pv_split8 reads them (rows g and g + 8 of a fragment are head-dim columns 2 g
+/// and 2 g + 1: tile_col), and P^T's B fragments are its C fragments of 16 keys transposed.
+template <class C> ATTN_FN void mma_pv_rows8(Tile<C, Layout<C>::DVP> &o, const Tile<C, C::BN> &p, const u8 *v) {
+  using L = Layout<C>;
+  using W = Widen4<typename C::VT, typename C::MT>;
+  const int lane = lane_id();
+  const u8 *vw = v + warp_id() * L::SLICE * L::SV;
+  ATTN_UNROLL for (int ks = 0; ks < L::SLICE / 16; ++ks) {
+    const u32 b0 = movmatrix_trans(pack2<typename C::MT>(p.x[ks][0][0], p.x[ks][0][1]));
+    const u32 b1 = movmatrix_trans(pack2<typename C::MT>(p.x[ks][0][2], p.x[ks][0][3]));
+    ATTN_UNROLL for (int dq = 0; dq < L::DVP / 32; ++dq) {
+      u32 b[4]; // keys 0-7 bytes 0-15, keys 8-15 bytes 0-15, keys 0-7 bytes 16-31, keys 8-15 bytes 16-31
+      ldmatrix_x4_trans(b, vw + (ks * 16 + (lane & 7) + ((lane >> 3) & 1) * 8) * L::SV + dq * 32 + (lane >> 4) * 16);
+      ATTN_UNROLL for (int c = 0; c < 2; ++c) {
+        // keys 2j, 2j+1 of columns 2g (x) and 2g+1 (y); keys 8 on in hi
+        const uint2 lo = W::run(__byte_perm(b[2 * c], 0, 0x3120)), hi = W::run(__byte_perm(b[2 * c + 1], 0, 0x3120));
+        const u32 a[4] = {lo.x, lo.y, hi.x, hi.y};
+        Mma<typename C::MT>::run(o.x[dq * 2 + c][0], a, b0, b1);
+      }
+    }
+  }
+}
+
 // ---- MMAs: wgmma ------------------------------------------------------------------------
 
 /// s = Q K^T: per k-step of 32 bytes (16 columns of the MMA type, 32 fp8 codes with C::QK8)
@@ -980,10 +1097,17 @@ template <class C, class QE, class KE> ATTN_FN void mma_qk(Tile<C, C::BN> &s, co
   else
     mma_qk_sync<C>(s, q, k);
 }
-template <class C> ATTN_FN void mma_qk(Tile<C, C::BN> &s, const QFragments<C> &q, const u8 *k) { mma_qk_split8<C>(s, q, k); }
+template <class C> ATTN_FN void mma_qk(Tile<C, C::BN> &s, const QFragments<C> &q, const u8 *k) {
+  if constexpr (Layout<C>::KEY_ROWS)
+    mma_qk_rows8<C>(s, q, k);
+  else
+    mma_qk_split8<C>(s, q, k);
+}
 template <class C, class VE> ATTN_FN void mma_pv(Tile<C, Layout<C>::DVP> &o, const Tile<C, C::BN> &p, const VE *v) {
   if constexpr (C::WGMMA)
     mma_pv_wgmma<C>(o, p, v);
+  else if constexpr (Layout<C>::KEY_ROWS)
+    mma_pv_rows8<C>(o, p, v);
   else if constexpr (Layout<C>::VRAW)
     mma_pv_split8<C>(o, p, v);
   else

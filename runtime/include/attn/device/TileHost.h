@@ -56,7 +56,6 @@ template <class C, int COLS, bool MAX> inline void row_reduce(float (&out)[C::BM
 }
 
 inline void cta_sync() {}
-inline bool first_of_row() { return true; }
 /// One host thread computes all of a CTA's keys: nothing to merge (TileGpu.h's warp split).
 template <class C> inline void merge_warp_rows(Rows<C> &, Rows<C> &, Rows<C> &weight) {
   for (float &w : weight.x) w = 1.0f;
