@@ -7,7 +7,11 @@
 # same by the CTAs on the SM; the K tiles' rate summed over the CTAs and the balanced end
 # (balance()). `period` is the graph's time per launch, so for a served launch
 # the next one's wait ends about `period` after this one's: what lies between the last CTA's
-# end and that is the merge's tail. From the bundle's root, ATTN_LIBRARY set to the patched
+# end and that is the merge's tail. `end` breaks each CTA's end down from its warps' stamps
+# (medians over CTAs, us): the spread of its warps' last K tiles, from the last of them to the
+# last V tile waited for (Q.K and the softmax, or V still landing), to the last warp's
+# store_out (P.V), the warps' merge, and the stores to the CTA's end. From the bundle's root,
+# ATTN_LIBRARY set to the patched
 # library: python3 bench/probes/cta_timeline.py [--dump FILE] (the SM clock is measured: clock64
 # against globaltimer; --dump writes every CTA's stamps, by name and mode, as JSON)
 import json
@@ -18,7 +22,8 @@ from statistics import median
 import torch
 from case import D, Step, kernels
 
-L, SCRATCH = 8192, 131072  # cta_probe_patch.py's stamps: 256 CTAs x 512 bytes below k's data
+# cta_probe_patch.py's stamps: 256 CTAs x 512 bytes below k's data, and as many per warp below that
+L, SCRATCH = 8192, 2 * 131072
 DECODE_BN = {"bf16": 64, "fp8": 192}  # the decode builds' K/V tile widths (attnc --emit=cuda --decode-build)
 
 
@@ -38,7 +43,9 @@ class ScratchStep(Step):
             self.scratch[name] = full.view(torch.uint8).reshape(-1)[at - SCRATCH:at].view(torch.int64)
 
     def stamps(self, name):
-        return self.scratch[name].reshape(256, 64).tolist()
+        """Each CTA's stamps (thread 0's) and its warps' (lane 0 of each)."""
+        warps, ctas = self.scratch[name].reshape(2, 256, 64).tolist()
+        return ctas, warps
 
 
 def replay(fn, n=10):
@@ -91,6 +98,19 @@ def summary(cs, t0, ghz):
             + " | ".join(f"{c} {spread(x)}" for c, x in cols))
 
 
+def end(cs, ws, ghz):
+    """A CTA's end from its warps' stamps (ws: each CTA's warp area), medians over CTAs."""
+    us = lambda a, b: (a - b) / ghz / 1e3
+    parts = {"last K spread": [], "to last V": [], "to store_out": [], "merge": [], "stores": [], "last K to end": []}
+    for (r, _), w in zip(cs, ws):
+        n = sum(1 for x in w[32:48] if x)  # the warps that stamped store_out's entry
+        k, v, so = w[:n], w[16:16 + n], w[32:32 + n]
+        for key, x in zip(parts, (us(max(k), min(k)), us(max(v), max(k)), us(max(so), max(v)),
+                                  us(w[48], max(so)), us(r[6], w[48]), us(r[6], max(k)))):
+            parts[key].append(x)
+    return "  end: " + ", ".join(f"{key} {median(x):.2f}" for key, x in parts.items())
+
+
 def balance(cs, t0, ghz, tile_bytes):
     """The K tiles' rate summed over CTAs (while all stream), and when the last K tile would land
     if every CTA kept its own rate but the tiles were shared out so that all end together."""
@@ -110,16 +130,18 @@ for name, K in ks.items():
     for how, fn in (("default", st.launch(K, name)), ("served", st.served(K, name))):
         fn(); torch.cuda.synchronize()
         period = replay(fn)
-        stamps = st.stamps(name)
-        dump[f"{name} {how}"] = {"period": period, "stamps": stamps}
+        stamps, warps = st.stamps(name)
+        dump[f"{name} {how}"] = {"period": period, "stamps": stamps, "warps": warps}
         bn = DECODE_BN[name]
-        cs = [(r, tiles(i, r, bn)) for i, r in enumerate(stamps) if r[1] and r[8] and (r[9] & 0xFFFFFFFF) == L + 1]
+        live = [i for i, r in enumerate(stamps) if r[1] and r[8] and (r[9] & 0xFFFFFFFF) == L + 1]
+        cs = [(stamps[i], tiles(i, stamps[i], bn)) for i in live]
         t0 = min(r[0] for r, _ in cs)
         ghz = median((r[6] - r[1]) / max(1, r[7] - r[0]) for r, _ in cs)
         per_sm = Counter(r[9] >> 32 for r, _ in cs)
         print(f"{name} {how} L={L}: period {period:.1f} us, clock {ghz:.2f} GHz; (min median max) {summary(cs, t0, ghz)}",
               flush=True)
         print(balance(cs, t0, ghz, 2 * bn * D * st.kv(name)[0].element_size()))
+        print(end(cs, [warps[i] for i in live], ghz))
         for c in sorted(set(per_sm.values())):
             print(f"  {c} CTA(s) on the SM: {summary([x for x in cs if per_sm[x[0][9] >> 32] == c], t0, ghz)}")
 if "--dump" in sys.argv:
