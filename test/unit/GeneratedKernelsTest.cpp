@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <string_view>
+#include <vector>
 
 using namespace attn;
 using attn::test::Compiled;
@@ -89,55 +90,44 @@ void expectDeepPipelinesPass(check::Device device) {
 
 TEST(HostKernels, DeeperPipelinesMatchTheReference) { expectDeepPipelinesPass(check::Device::Host); }
 
-/// Warp split (mma.sync; the warps split each K/V tile's keys, each with all 16 rows and its own
-/// online softmax, merged at the end; fp8 K/V widened in registers): 16 keys a warp on one to
-/// three stages, 32 on two warps, 48 (192-key tiles), 16 on six warps (a count that is no power
-/// of two). The host builds one tile for the whole CTA, so it checks the layout and the
-/// schedule; the GPU all six shapes.
-void expectWarpSplitPass(check::Device device) {
-  struct Shape {
-    int64_t warps, blockN, stages;
-  };
-  const Shape shapes[] = {{4, 64, 2}, {2, 64, 1}, {4, 64, 1}, {4, 64, 3}, {4, 192, 2}, {6, 96, 3}};
-  for (const Shape &sh : shapes) {
-    if (device == check::Device::Host && &sh - shapes >= 2)
-      break;
+/// Warp split (mma.sync; the warps split each K/V tile's keys, each with all block_m rows and its
+/// own online softmax, merged at the end; fp8 K/V widened in registers): every case on each shape
+/// (warps, block_n, stages) with block_m rows; with 8 rows only the fp8 K/V examples, whose MMAs
+/// then take the keys on their rows. The host builds one tile for the whole CTA, so it checks the
+/// config and the schedule of the first two shapes; the GPU the layout on all of them.
+struct SplitShape {
+  int64_t warps, blockN, stages;
+};
+void expectSplitShapesPass(check::Device device, int64_t blockM, const std::vector<SplitShape> &shapes,
+                           uint64_t seed) {
+  for (size_t i = 0; i < shapes.size() && (device != check::Device::Host || i < 2); ++i) {
+    const SplitShape &sh = shapes[i];
     CodegenOptions o;
-    o.mma = "mma.sync", o.warpSplit = true, o.blockM = 16;
+    o.mma = "mma.sync", o.warpSplit = true, o.blockM = blockM;
     o.warps = sh.warps, o.blockN = sh.blockN, o.stages = sh.stages;
     for (const Case &c : kCases) {
-      SCOPED_TRACE(std::string(c.example) + " warps " + std::to_string(sh.warps) + " block_n " +
-                   std::to_string(sh.blockN) + " stages " + std::to_string(sh.stages));
-      expectPass(c, device, 23, o);
+      const std::string_view name = c.example;
+      if (blockM == 8 && name != "bf16q_fp8kv" && name != "fp8_qkv")
+        continue;
+      SCOPED_TRACE(std::string(name) + " rows " + std::to_string(blockM) + " warps " + std::to_string(sh.warps) +
+                   " block_n " + std::to_string(sh.blockN) + " stages " + std::to_string(sh.stages));
+      expectPass(c, device, seed, o);
     }
   }
 }
 
+/// 16 rows: 16 keys a warp on one to three stages, 32 on two warps, 48 (192-key tiles), 16 on
+/// six warps (a count that is no power of two).
+void expectWarpSplitPass(check::Device device) {
+  expectSplitShapesPass(device, 16, {{4, 64, 2}, {2, 64, 1}, {4, 64, 1}, {4, 64, 3}, {4, 192, 2}, {6, 96, 3}}, 23);
+}
+
 TEST(HostKernels, WarpSplitMatchesTheReference) { expectWarpSplitPass(check::Device::Host); }
 
-/// Warp split over 8 rows (fp8 K and V): keys on the MMAs' rows and the 8 query rows on their n,
-/// P transposed in registers, the accumulator held as O^T. The fp8 examples on 48, 16 and 32
-/// keys a warp; the host (one tile for the CTA) checks the config and the schedule of the first
-/// two, the GPU the layout on all of them.
+/// 8 rows (fp8 K and V): keys on the MMAs' rows and the 8 query rows on their n, P transposed in
+/// registers, the accumulator held as O^T; 48, 16, 32 and 32 keys a warp.
 void expectKeyRowsPass(check::Device device) {
-  struct Shape {
-    int64_t warps, blockN, stages;
-  };
-  const Shape shapes[] = {{4, 192, 2}, {4, 64, 1}, {2, 64, 3}, {6, 192, 2}};
-  for (const Shape &sh : shapes) {
-    if (device == check::Device::Host && &sh - shapes >= 2)
-      break;
-    CodegenOptions o;
-    o.mma = "mma.sync", o.warpSplit = true, o.blockM = 8;
-    o.warps = sh.warps, o.blockN = sh.blockN, o.stages = sh.stages;
-    for (const Case &c : kCases) {
-      if (std::string_view(c.example) != "bf16q_fp8kv" && std::string_view(c.example) != "fp8_qkv")
-        continue;
-      SCOPED_TRACE(std::string(c.example) + " rows 8, warps " + std::to_string(sh.warps) + " block_n " +
-                   std::to_string(sh.blockN) + " stages " + std::to_string(sh.stages));
-      expectPass(c, device, 29, o);
-    }
-  }
+  expectSplitShapesPass(device, 8, {{4, 192, 2}, {4, 64, 1}, {2, 64, 3}, {6, 192, 2}}, 29);
 }
 
 TEST(HostKernels, KeyRowsMatchTheReference) { expectKeyRowsPass(check::Device::Host); }

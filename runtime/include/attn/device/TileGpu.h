@@ -270,18 +270,18 @@ template <class C, int COLS, class F> ATTN_FN void for_each_pair(const Tile<C, C
     ATTN_UNROLL for (int mt = 0; mt < T::MTW; ++mt)
       ATTN_UNROLL for (int s = 0; s < 2; ++s)
         f(s, slot_row<C>(s), tile_col<C, COLS>(mt, 0, s), t.x[mt][0][s], t.x[mt][0][s + 2]);
-    return;
-  }
-  ATTN_UNROLL for (int mt = 0; mt < T::MTW; ++mt) {
-    ATTN_UNROLL for (int h = 0; h < 2; ++h) {
-      const int slot = mt * 2 + h, row = slot_row<C>(slot);
-      if constexpr (T::INTERLEAVED) {
-        ATTN_UNROLL for (int nt = 0; nt < T::NT; nt += 2)
-          ATTN_UNROLL for (int i = 2 * h; i < 2 * h + 2; ++i)
-            f(slot, row, tile_col<C, COLS>(mt, nt, i), t.x[mt][nt][i], t.x[mt][nt + 1][i]);
-      } else {
-        ATTN_UNROLL for (int nt = 0; nt < T::NT; ++nt)
-          f(slot, row, tile_col<C, COLS>(mt, nt, 2 * h), t.x[mt][nt][2 * h], t.x[mt][nt][2 * h + 1]);
+  } else {
+    ATTN_UNROLL for (int mt = 0; mt < T::MTW; ++mt) {
+      ATTN_UNROLL for (int h = 0; h < 2; ++h) {
+        const int slot = mt * 2 + h, row = slot_row<C>(slot);
+        if constexpr (T::INTERLEAVED) {
+          ATTN_UNROLL for (int nt = 0; nt < T::NT; nt += 2)
+            ATTN_UNROLL for (int i = 2 * h; i < 2 * h + 2; ++i)
+              f(slot, row, tile_col<C, COLS>(mt, nt, i), t.x[mt][nt][i], t.x[mt][nt + 1][i]);
+        } else {
+          ATTN_UNROLL for (int nt = 0; nt < T::NT; ++nt)
+            f(slot, row, tile_col<C, COLS>(mt, nt, 2 * h), t.x[mt][nt][2 * h], t.x[mt][nt][2 * h + 1]);
+        }
       }
     }
   }
@@ -301,20 +301,20 @@ template <class C, int COLS, bool MAX> ATTN_FN void row_reduce(float (&out)[Rows
             v = MAX ? fmaxf(v, t.x[mt][0][i]) : v + t.x[mt][0][i];
       out[s] = row_lanes_reduce<C, MAX>(v);
     }
-    return;
-  }
-  ATTN_UNROLL for (int mt = 0; mt < Tile<C, COLS>::MTW; ++mt) {
-    ATTN_UNROLL for (int h = 0; h < 2; ++h) {
-      float v = t.x[mt][0][2 * h];
-      ATTN_UNROLL for (int nt = 0; nt < Tile<C, COLS>::NT; ++nt) {
-        ATTN_UNROLL for (int j = 0; j < 2; ++j) {
-          if (nt == 0 && j == 0)
-            continue;
-          float e = t.x[mt][nt][2 * h + j];
-          v = MAX ? fmaxf(v, e) : v + e;
+  } else {
+    ATTN_UNROLL for (int mt = 0; mt < Tile<C, COLS>::MTW; ++mt) {
+      ATTN_UNROLL for (int h = 0; h < 2; ++h) {
+        float v = t.x[mt][0][2 * h];
+        ATTN_UNROLL for (int nt = 0; nt < Tile<C, COLS>::NT; ++nt) {
+          ATTN_UNROLL for (int j = 0; j < 2; ++j) {
+            if (nt == 0 && j == 0)
+              continue;
+            float e = t.x[mt][nt][2 * h + j];
+            v = MAX ? fmaxf(v, e) : v + e;
+          }
         }
+        out[mt * 2 + h] = row_lanes_reduce<C, MAX>(v);
       }
-      out[mt * 2 + h] = row_lanes_reduce<C, MAX>(v);
     }
   }
 }
@@ -927,22 +927,44 @@ template <class C> ATTN_FN void mma_pv_sync(Tile<C, Layout<C>::DVP> &o, const Ti
 
 // ---- MMAs: warp split over fp8 codes ------------------------------------------------------
 
-/// s = Q K^T for the warp's slice of a K tile of fp8 codes. Per 32 bytes of the head dim, one
-/// ldmatrix.x4 reads 16 keys (8 rows of 16 bytes a matrix), and each thread then holds 4
-/// consecutive codes of key lane / 4 from byte 4 (lane % 4) of each 16: the B fragment of
-/// m16n8k32 on fp8 tensor cores (C::QK8, with Q's codes read alike), or, each half widened, of
-/// two m16n8k16 steps whose k order is d = 4 j + {0, 1} (b0) and 4 j + {2, 3} (b1), j = lane % 4.
+/// Keys key0 to key0 + 15 of the warp's K slice kw, bytes byte0 to byte0 + 31 of their codes, in
+/// one ldmatrix.x4 (8 rows of 16 bytes a matrix): b = keys 0-7 bytes 0-15, keys 0-7 bytes 16-31,
+/// keys 8-15 bytes 0-15, keys 8-15 bytes 16-31, each thread holding 4 consecutive codes of key
+/// lane / 4 (of the 8) from byte 4 (lane % 4) of the 16.
+template <class C> ATTN_FN void read_k_codes(u32 (&b)[4], const u8 *kw, int key0, int byte0) {
+  const int lane = lane_id();
+  ldmatrix_x4(b, kw + (key0 + (lane & 7) + ((lane >> 4) << 3)) * Layout<C>::SK + byte0 + ((lane >> 3) & 1) * 16);
+}
+/// Keys key0 to key0 + 15 of the warp's V slice vw, bytes byte0 to byte0 + 31 of their codes, in
+/// one ldmatrix.x4.trans (8 keys x 16 bytes a matrix, as 8 x 8 pairs of codes): b = keys 0-7
+/// bytes 0-15, keys 8-15 bytes 0-15, keys 0-7 bytes 16-31, keys 8-15 bytes 16-31, each thread
+/// holding keys 2 j and 2 j + 1 (j = lane % 4) of columns 2 g and 2 g + 1 (g = lane / 4).
+template <class C> ATTN_FN void read_v_codes(u32 (&b)[4], const u8 *vw, int key0, int byte0) {
+  const int lane = lane_id();
+  ldmatrix_x4_trans(b, vw + (key0 + (lane & 7) + ((lane >> 3) & 1) * 8) * Layout<C>::SV + byte0 + (lane >> 4) * 16);
+}
+/// One register of read_v_codes regrouped by column and widened: keys 2 j and 2 j + 1 of column
+/// 2 g in x, of column 2 g + 1 in y.
+template <class C> ATTN_FN uint2 widen_v_pair(u32 codes) {
+  // bytes (key 2j col 2g, key 2j col 2g+1, key 2j+1 col 2g, key 2j+1 col 2g+1) -> by column
+  return Widen4<typename C::VT, typename C::MT>::run(__byte_perm(codes, 0, 0x3120));
+}
+
+/// s = Q K^T for the warp's slice of a K tile of fp8 codes. Per 32 bytes of the head dim and 16
+/// keys, each thread holds 4 consecutive codes of key lane / 4 from byte 4 (lane % 4) of each 16
+/// (read_k_codes): the B fragment of m16n8k32 on fp8 tensor cores (C::QK8, with Q's codes read
+/// alike), or, each half widened, of two m16n8k16 steps whose k order is d = 4 j + {0, 1} (b0)
+/// and 4 j + {2, 3} (b1), j = lane % 4.
 /// Q's A fragments were read in that order (q_fragments), so each product pairs like columns.
 template <class C> ATTN_FN void mma_qk_split8(Tile<C, C::BN> &s, const QFragments<C> &q, const u8 *k) {
   using L = Layout<C>;
   constexpr int MTW = L::MT_PER_WARP;
-  const int lane = lane_id();
   const u8 *kw = k + warp_id() * L::SLICE * L::SK;
   for_each(s, [](float &x, int, int, int) { x = 0.0f; });
   ATTN_UNROLL for (int kk = 0; kk < QFragments<C>::KK; ++kk) {
     ATTN_UNROLL for (int np = 0; np < L::SLICE / 16; ++np) {
-      u32 b[4]; // keys 0-7 bytes 0-15, keys 0-7 bytes 16-31, keys 8-15 bytes 0-15, keys 8-15 bytes 16-31
-      ldmatrix_x4(b, kw + (np * 16 + (lane & 7) + ((lane >> 4) << 3)) * L::SK + kk * 32 + ((lane >> 3) & 1) * 16);
+      u32 b[4];
+      read_k_codes<C>(b, kw, np * 16, kk * 32);
       ATTN_UNROLL for (int t = 0; t < 2; ++t) {
         ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt) {
           if constexpr (C::QK8) {
@@ -960,25 +982,21 @@ template <class C> ATTN_FN void mma_qk_split8(Tile<C, C::BN> &s, const QFragment
 }
 
 /// o += P V for the warp's slice of a V tile of fp8 codes. Per 16 keys and 32 bytes of the head
-/// dim, one ldmatrix.x4.trans reads 8 keys x 16 bytes a matrix as 8 x 8 pairs of codes, so each
-/// thread holds, for keys 2 j and 2 j + 1 (j = lane % 4), the codes of columns 2 g and 2 g + 1
-/// (g = lane / 4): regrouped by column and widened, the B fragments of two n-tiles, one of the
-/// even columns and one of the odd ones (tile_col's order for such accumulators).
+/// dim, each thread holds the codes of keys 2 j and 2 j + 1 of columns 2 g and 2 g + 1
+/// (read_v_codes): widened, the B fragments of two n-tiles, one of the even columns and one of
+/// the odd ones (tile_col's order for such accumulators).
 template <class C> ATTN_FN void mma_pv_split8(Tile<C, Layout<C>::DVP> &o, const Tile<C, C::BN> &p, const u8 *v) {
   using L = Layout<C>;
-  using W = Widen4<typename C::VT, typename C::MT>;
   constexpr int MTW = L::MT_PER_WARP;
-  const int lane = lane_id();
   const u8 *vw = v + warp_id() * L::SLICE * L::SV;
   ATTN_UNROLL for (int ks = 0; ks < L::SLICE / 16; ++ks) {
     u32 a[MTW][4];
     ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt) p_fragment<C>(a[mt], p, mt, ks);
     ATTN_UNROLL for (int dq = 0; dq < L::DVP / 32; ++dq) {
-      u32 b[4]; // keys 0-7 bytes 0-15, keys 8-15 bytes 0-15, keys 0-7 bytes 16-31, keys 8-15 bytes 16-31
-      ldmatrix_x4_trans(b, vw + (ks * 16 + (lane & 7) + ((lane >> 3) & 1) * 8) * L::SV + dq * 32 + (lane >> 4) * 16);
+      u32 b[4];
+      read_v_codes<C>(b, vw, ks * 16, dq * 32);
       ATTN_UNROLL for (int c = 0; c < 2; ++c) {
-        // bytes (key 2j col 2g, key 2j col 2g+1, key 2j+1 col 2g, key 2j+1 col 2g+1) -> by column
-        const uint2 lo = W::run(__byte_perm(b[2 * c], 0, 0x3120)), hi = W::run(__byte_perm(b[2 * c + 1], 0, 0x3120));
+        const uint2 lo = widen_v_pair<C>(b[2 * c]), hi = widen_v_pair<C>(b[2 * c + 1]);
         const int nt = (dq * 2 + c) * 2;
         ATTN_UNROLL for (int mt = 0; mt < MTW; ++mt) {
           Mma<typename C::MT>::run(o.x[mt][nt], a[mt], lo.x, hi.x);
@@ -1000,18 +1018,17 @@ ATTN_FN u32 movmatrix_trans(u32 x) {
 }
 
 /// S^T = K Q^T for the warp's slice of a K tile of fp8 codes: each 16 keys are an m-tile (A,
-/// from K's codes as mma_qk_split8 reads them, so that d pairs up as Q's B fragments were
+/// from K's codes as read_k_codes gives them, so that d pairs up as Q's B fragments were
 /// read) by the 8 rows on n. Fragment mt holds keys mt * 16 + g and + 8 (tile_col), rows 2 j
 /// and 2 j + 1.
 template <class C> ATTN_FN void mma_qk_rows8(Tile<C, C::BN> &s, const QFragments<C> &q, const u8 *k) {
   using L = Layout<C>;
-  const int lane = lane_id();
   const u8 *kw = k + warp_id() * L::SLICE * L::SK;
   for_each(s, [](float &x, int, int, int) { x = 0.0f; });
   ATTN_UNROLL for (int kk = 0; kk < QFragments<C>::KK; ++kk) {
     ATTN_UNROLL for (int mt = 0; mt < L::SLICE / 16; ++mt) {
-      u32 b[4]; // keys 0-7 bytes 0-15, keys 0-7 bytes 16-31, keys 8-15 bytes 0-15, keys 8-15 bytes 16-31
-      ldmatrix_x4(b, kw + (mt * 16 + (lane & 7) + ((lane >> 4) << 3)) * L::SK + kk * 32 + ((lane >> 3) & 1) * 16);
+      u32 b[4];
+      read_k_codes<C>(b, kw, mt * 16, kk * 32);
       if constexpr (C::QK8) {
         const u32 a[4] = {b[0], b[2], b[1], b[3]}; // m16n8k32: rows g / g + 8, bytes 4j and 16 on
         Mma8<typename C::KT, typename C::QT>::run(s.x[mt][0], a, q.f[0][kk][0][0], q.f[0][kk][0][1]);
@@ -1027,22 +1044,19 @@ template <class C> ATTN_FN void mma_qk_rows8(Tile<C, C::BN> &s, const QFragments
 }
 
 /// O^T += V^T P^T for the warp's slice of a V tile of fp8 codes: V^T's A fragments from the
-/// codes as mma_pv_split8 reads them (rows g and g + 8 of a fragment are head-dim columns 2 g
+/// codes as read_v_codes reads them (rows g and g + 8 of a fragment are head-dim columns 2 g
 /// and 2 g + 1: tile_col), and P^T's B fragments are its C fragments of 16 keys transposed.
 template <class C> ATTN_FN void mma_pv_rows8(Tile<C, Layout<C>::DVP> &o, const Tile<C, C::BN> &p, const u8 *v) {
   using L = Layout<C>;
-  using W = Widen4<typename C::VT, typename C::MT>;
-  const int lane = lane_id();
   const u8 *vw = v + warp_id() * L::SLICE * L::SV;
   ATTN_UNROLL for (int ks = 0; ks < L::SLICE / 16; ++ks) {
     const u32 b0 = movmatrix_trans(pack2<typename C::MT>(p.x[ks][0][0], p.x[ks][0][1]));
     const u32 b1 = movmatrix_trans(pack2<typename C::MT>(p.x[ks][0][2], p.x[ks][0][3]));
     ATTN_UNROLL for (int dq = 0; dq < L::DVP / 32; ++dq) {
-      u32 b[4]; // keys 0-7 bytes 0-15, keys 8-15 bytes 0-15, keys 0-7 bytes 16-31, keys 8-15 bytes 16-31
-      ldmatrix_x4_trans(b, vw + (ks * 16 + (lane & 7) + ((lane >> 3) & 1) * 8) * L::SV + dq * 32 + (lane >> 4) * 16);
+      u32 b[4];
+      read_v_codes<C>(b, vw, ks * 16, dq * 32);
       ATTN_UNROLL for (int c = 0; c < 2; ++c) {
-        // keys 2j, 2j+1 of columns 2g (x) and 2g+1 (y); keys 8 on in hi
-        const uint2 lo = W::run(__byte_perm(b[2 * c], 0, 0x3120)), hi = W::run(__byte_perm(b[2 * c + 1], 0, 0x3120));
+        const uint2 lo = widen_v_pair<C>(b[2 * c]), hi = widen_v_pair<C>(b[2 * c + 1]);
         const u32 a[4] = {lo.x, lo.y, hi.x, hi.y};
         Mma<typename C::MT>::run(o.x[dq * 2 + c][0], a, b0, b1);
       }
