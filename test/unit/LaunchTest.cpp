@@ -224,9 +224,9 @@ TEST(Launch, DecodeBuildForKernelsOnThePingPongTile) {
   // Two CTAs per SM of the H100/H200's 228 KB (1 KB of it reserved per CTA).
   EXPECT_LE(2 * (sharedBytes(c, ragged(128)) + 1024), 228 * 1024);
   EXPECT_EQ(ctasPerSM(c, ragged(128)), 1); // two by shared memory: no register cap
-  // fp8 K/V: the warps split each 192-key tile's keys (mma.sync), 16 rows, two stages of raw
-  // codes in rows of 128 + 16 bytes: 16 * (256 + 16) (Q, f16) + 2 * 2 * 192 * 144 (K, V), two
-  // CTAs per SM (no register cap).
+  // fp8 K/V: the warps split each 192-key tile's keys (mma.sync), 8 rows (keys on the MMAs'
+  // rows), two stages of raw codes in rows of 128 + 16 bytes: 8 * (256 + 16) (Q, f16) + 2 * 2 *
+  // 192 * 144 (K, V), two CTAs per SM (no register cap).
   Signature fp8 = ragged(128);
   fp8.k.dtype = fp8.v.dtype = DType::F8E4M3;
   std::optional<ConfigOverrides> d8 = decodeOverrides(fp8, sm90);
@@ -234,13 +234,13 @@ TEST(Launch, DecodeBuildForKernelsOnThePingPongTile) {
   KernelConfig c8 = selectConfig(fp8, *d8);
   EXPECT_EQ(c8.mma, "mma.sync");
   EXPECT_TRUE(c8.warpSplit);
-  EXPECT_EQ(c8.blockM, 16);
+  EXPECT_EQ(c8.blockM, 8);
   EXPECT_EQ(c8.blockN, 192);
   EXPECT_EQ(c8.warps, 4);
   EXPECT_EQ(c8.stages, 2);
   EXPECT_EQ(checkConfig(c8, fp8), "");
   EXPECT_FALSE(fp8QK(c8, fp8)); // bf16 q: K's codes widen in registers
-  EXPECT_EQ(sharedBytes(c8, fp8), 16 * 272 + 2 * 2 * 192 * 144);
+  EXPECT_EQ(sharedBytes(c8, fp8), 8 * 272 + 2 * 2 * 192 * 144);
   EXPECT_LE(2 * (sharedBytes(c8, fp8) + 1024), 228 * 1024);
   EXPECT_EQ(ctasPerSM(c8, fp8), 1);
   // Paged: each warp's copies stage their block-table entries in a ring of three slots, a tag
@@ -268,7 +268,7 @@ TEST(Launch, DecodeBuildForKernelsOnThePingPongTile) {
   fp8q.q.dtype = DType::F8E4M3;
   KernelConfig cq = selectConfig(fp8q, *decodeOverrides(fp8q, sm90));
   EXPECT_TRUE(fp8QK(cq, fp8q));
-  EXPECT_EQ(sharedBytes(cq, fp8q), 16 * 144 + 2 * 2 * 192 * 144);
+  EXPECT_EQ(sharedBytes(cq, fp8q), 8 * 144 + 2 * 2 * 192 * 144);
   // A dense batch gets the same build (its decode steps are the same tiles).
   std::optional<ConfigOverrides> dd = decodeOverrides(bf16Signature(128), sm90);
   ASSERT_TRUE(dd);
