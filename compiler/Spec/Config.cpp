@@ -97,7 +97,7 @@ std::optional<ConfigOverrides> attn::decodeOverrides(const Signature &sig, const
     // their rows: no MMA computes padding rows past 8) on 4 warps of 48 keys each (192-key
     // tiles), two stages: the codes widen in registers, and two CTAs fit an SM (110 KB at head
     // dim 128, the only one with a ping-pong default and so a decode build). 16 rows (one m16
-    // tile of queries) measured 4 % slower at 8k keys (docs/performance.md v0.25); 64-key
+    // tile of queries) measured 3-4 % slower at 8k keys (docs/performance.md v0.25); 64-key
     // tiles on three CTAs 1-3 % slower (v0.14).
     d.mma = "mma.sync", d.warpSplit = true, d.pingpong = false;
     d.blockM = 8, d.blockN = 192, d.warps = 4, d.stages = 2;
