@@ -17,6 +17,13 @@ FP8 = BF16.replace(*FP8_KV)
 SPECS = {"bf16": BF16, "fp8": FP8}
 
 
+def served(K, q, k, v, **args):
+    """A callable launching K on these arguments as a server's captured step does: the split
+    partials in a workspace kept across launches, each launch overlapping the one before it."""
+    ws = torch.empty(K.workspace_bytes(q, k, v, **args), device="cuda", dtype=torch.uint8)
+    return lambda: K(q, k, v, workspace=ws, overlap_previous=True, **args)
+
+
 def kernels():
     """The bf16 and fp8 K/V builds, by name."""
     return {name: attn.compile(text) for name, text in SPECS.items()}
@@ -65,9 +72,10 @@ class Step:
         return torch.einsum("bhl,blhd->bhd", s.softmax(-1), vf)
 
     def error(self, out, name):
-        """The largest difference of a launch's out (or (out, lse)) from reference(name)."""
+        """The largest difference of a launch's out (or (out, lse)), of any shape holding
+        [B, Hq, D], from reference(name)."""
         out = out[0] if isinstance(out, tuple) else out
-        return (out.float() - self.reference(name)).abs().max().item()
+        return (out.float().reshape(B, Hq, D) - self.reference(name)).abs().max().item()
 
     def args(self, name, **kw):
         """K and V of build `name` and the rest of a launch's arguments; kw: e.g. num_splits."""
@@ -81,9 +89,7 @@ class Step:
         return lambda: K(self.q, k, v, **args)
 
     def served(self, K, name):
-        """launch(K, name) as a server's captured step makes it (bench.decode's +overlap): the
-        split partials in a workspace kept across launches, each launch overlapping the one
-        before it."""
+        """launch(K, name) as a server's captured step makes it (bench.decode's +overlap:
+        served())."""
         k, v, args = self.args(name)
-        ws = torch.empty(K.workspace_bytes(self.q, k, v, **args), device="cuda", dtype=torch.uint8)
-        return self.launch(K, name, workspace=ws, overlap_previous=True)
+        return served(K, self.q, k, v, **args)

@@ -66,7 +66,7 @@ sub("Ops.h", "  const Args &a = cta.a;\n  Rows<C> weight;\n  merge_warp_rows(m, 
     "  const Args &a = cta.a;\n  ATTN_PROBE(probe_slots()[5] = probe_clock());\n"
     "  ATTN_WARP_PROBE(probe_warp_slots()[32] = probe_clock());\n  Rows<C> weight;\n"
     "  merge_warp_rows(m, l, weight);\n  merge_warp_acc(cta, acc, weight);\n"
-    "  ATTN_PROBE(probe_slots()[-256 * 64 + 48] = probe_clock());\n")
+    "  ATTN_PROBE(probe_warp_slots()[48] = probe_clock());\n")
 sub("Ops.h", "  }\n}\n\n/// The merge of a split launch",
     "  }\n  ATTN_PROBE(probe_slots()[6] = probe_clock(); probe_slots()[7] = probe_gtime());\n}\n\n/// The merge of a split launch")
 print("patched", DEV)

@@ -6,31 +6,16 @@
 # us per launch, GB/s of K/V and the error against an fp32 reference.
 #   python3 layout.py [L ...]
 import sys
-import torch
 import triton
 import attn
-from case import B, BF16, D, FP8, Hkv, Hq, Step
-from bench import per_tensor_e4m3
+from case import B, BF16, D, FP8, Hkv, Hq, Step, served
 
 DENSE = {n: s.replace("  batch = ragged;\n", "").replace("  kv_cache = paged(16);\n", "")
          for n, s in {"bf16": BF16, "fp8": FP8}.items()}
 
 
-def reference(q, k, v):
-    """fp32 attention of q [B, Hq, D] on dense k, v [B, L, Hkv, D] (float)."""
-    k = k.repeat_interleave(Hq // Hkv, 2)
-    v = v.repeat_interleave(Hq // Hkv, 2)
-    s = torch.einsum("bhd,blhd->bhl", q.float(), k) / D ** 0.5
-    return torch.einsum("bhl,blhd->bhd", s.softmax(-1), v)
-
-
 def timed(fn):
     return min(triton.testing.do_bench_cudagraph(fn, rep=200, return_mode="median") for _ in range(2))
-
-
-def served(K, q, k, v, **args):
-    ws = torch.empty(K.workspace_bytes(q, k, v, **args), device="cuda", dtype=torch.uint8)
-    return lambda: K(q, k, v, workspace=ws, overlap_previous=True, **args)
 
 
 Ks = {n: attn.compile(s) for n, s in {"bf16": BF16, "fp8": FP8}.items()}
@@ -39,31 +24,17 @@ for L in [int(a) for a in sys.argv[1:]] or [8192, 32768]:
     step = Step(L)
     res = {}
     for name in ("bf16", "fp8"):
-        # paged: the bar's step
-        fn = step.served(Ks[name], name)
-        kf, vf = step.kv_values(name)
+        # paged: the bar's step; then dense caches holding the same codes
+        layouts = {"paged": step.served(Ks[name], name)}
         rows = step.table.long()
-        kd = kf[rows].reshape(B, L, Hkv, D)
-        vd = vf[rows].reshape(B, L, Hkv, D)
-        ref = reference(step.q, kd, vd)
-        layouts = {"paged": (fn, lambda o: o.reshape(B, Hq, D))}
-        # dense caches holding the same values
-        raw_k = step.kc[rows].reshape(B, L, Hkv, D)
-        raw_v = step.vc[rows].reshape(B, L, Hkv, D)
-        if name == "fp8":
-            raw_k = (raw_k.float() / step.ks).to(torch.float8_e4m3fn)
-            raw_v = (raw_v.float() / step.vs).to(torch.float8_e4m3fn)
-        scales = {} if name == "bf16" else {"k_scale": step.ks, "v_scale": step.vs}
+        k, v, scales = step.kv(name)
+        k, v = (t[rows].reshape(B, L, Hkv, D) for t in (k, v))
         q4 = step.q.reshape(B, 1, Hq, D)
-        tok = (raw_k.contiguous(), raw_v.contiguous())
-        head = (raw_k.permute(0, 2, 1, 3).contiguous().permute(0, 2, 1, 3),
-                raw_v.permute(0, 2, 1, 3).contiguous().permute(0, 2, 1, 3))
-        for lname, (k, v) in (("dense", tok), ("head-major", head)):
-            layouts[lname] = (served(Kd[name], q4, k, v, **scales), lambda o: o.reshape(B, Hq, D))
-        for lname, (fn, shape) in layouts.items():
-            o = fn()
-            o = o[0] if isinstance(o, tuple) else o
-            err = (shape(o).float() - ref).abs().max().item()
+        head_major = lambda t: t.permute(0, 2, 1, 3).contiguous().permute(0, 2, 1, 3)
+        for lname, (kl, vl) in (("dense", (k, v)), ("head-major", (head_major(k), head_major(v)))):
+            layouts[lname] = served(Kd[name], q4, kl, vl, **scales)
+        for lname, fn in layouts.items():
+            err = step.error(fn(), name)
             g = timed(fn)
             res[name, lname] = g
             print(f"{name:4s} {lname:10s} L={L:5d} err {err:.1e} graph {g*1e3:6.1f} us "

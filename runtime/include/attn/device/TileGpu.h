@@ -1034,7 +1034,8 @@ template <class C> ATTN_FN void mma_qk_rows8(Tile<C, C::BN> &s, const QFragments
         Mma8<typename C::KT, typename C::QT>::run(s.x[mt][0], a, q.f[0][kk][0][0], q.f[0][kk][0][1]);
       } else {
         ATTN_UNROLL for (int h = 0; h < 2; ++h) {
-          const uint2 lo = Widen4<typename C::KT, typename C::MT>::run(b[h]), hi = Widen4<typename C::KT, typename C::MT>::run(b[2 + h]);
+          using W = Widen4<typename C::KT, typename C::MT>;
+          const uint2 lo = W::run(b[h]), hi = W::run(b[2 + h]);
           const u32 a[4] = {lo.x, hi.x, lo.y, hi.y};
           Mma<typename C::MT>::run(s.x[mt][0], a, q.f[0][kk][h][0], q.f[0][kk][h][1]);
         }
